@@ -1,0 +1,1 @@
+"""Sampark central server (issue 3)."""

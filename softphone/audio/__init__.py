@@ -1,0 +1,1 @@
+"""Local audio: devices (PortAudio bridge, file/tone, null), ringer, device selection."""

@@ -1,0 +1,1 @@
+"""Sampark campaign (later issues)."""

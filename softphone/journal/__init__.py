@@ -1,0 +1,1 @@
+"""Sampark journal (later issues)."""

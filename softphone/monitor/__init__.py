@@ -1,0 +1,1 @@
+"""Sampark monitor (later issues)."""

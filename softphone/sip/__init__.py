@@ -1,0 +1,1 @@
+"""SIP: the SipEngine facade; the only package that imports pjsua2."""

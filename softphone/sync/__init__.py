@@ -1,0 +1,1 @@
+"""Sampark sync (later issues)."""

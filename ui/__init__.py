@@ -1,0 +1,1 @@
+"""Sampark caller UI: widgets only; talks to softphone/ through commands and signals."""
