@@ -62,8 +62,16 @@ class SipEngine(QObject):
         raise NotImplementedError
 
     # -- accounts --------------------------------------------------------------------
-    def add_account(self, spec: AccountSpec) -> int:
-        """Create an account (registers if ``spec.registrar``); returns the account id."""
+    def add_account(
+        self, spec: AccountSpec, *, use_headset: bool = True, auto_answer: bool = False
+    ) -> int:
+        """Create an account (registers if ``spec.registrar``); returns the account id.
+
+        ``use_headset=False``: this account's calls are never wired to the headset port (the
+        demo's simulated callee, line-check answerers); their audio is whatever
+        ``play_to_call``/``record_call`` attach. ``auto_answer=True``: incoming calls on this
+        account are answered with 200 at once (an explicit operator choice; never the default).
+        """
         raise NotImplementedError
 
     def unregister(self, account_id: int) -> None: ...
@@ -87,9 +95,26 @@ class SipEngine(QObject):
     def send_dtmf(self, call_id: int, digits: str) -> None: ...
     def transfer(self, call_id: int, uri: str) -> None: ...
 
+    # -- per-call media (callee side: demo, line checks) ------------------------------
+    def play_to_call(self, call_id: int, wav_path: str, loop: bool = False) -> None:
+        """Play a WAV file into the call (the far end hears it); replaces any current player."""
+
+    def stop_playback(self, call_id: int) -> None: ...
+
+    def record_call(self, call_id: int, wav_path: str) -> None:
+        """Record what the far end sends on this call into a WAV file until the call ends."""
+
     # -- audio -----------------------------------------------------------------------
     def set_audio_device(self, device: AudioDevice) -> None:
         """Swap the headset device, also during a call."""
 
     def active_call_ids(self) -> list[int]:
+        raise NotImplementedError
+
+    @staticmethod
+    def build_info() -> dict[str, object]:
+        """pjsua2 build facts for ``doctor``: version, tls, srtp, codecs, sound devices.
+
+        Safe to call only when no engine is running in this process (creates a temporary
+        endpoint)."""
         raise NotImplementedError
