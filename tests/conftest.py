@@ -1,0 +1,26 @@
+"""Session-wide test isolation, applied before any test module is imported.
+
+* Qt runs headless (``QT_QPA_PLATFORM=offscreen``) unless the caller chose a platform
+  (e.g. ``xcb`` under Xvfb).
+* Sampark's config, data and machine-config locations point into one temporary folder per
+  session, so no test reads or writes the real user profile or ``/etc/sampark``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="sampark-tests-"))
+os.environ["SAMPARK_CONFIG_DIR"] = str(_SESSION_DIR / "config")
+os.environ["SAMPARK_DATA_DIR"] = str(_SESSION_DIR / "data")
+os.environ["SAMPARK_MACHINE_CONFIG"] = str(_SESSION_DIR / "machine" / "sampark.ini")
+
+
+def pytest_sessionfinish(session: object, exitstatus: int) -> None:
+    """Remove the session's temporary profile."""
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
