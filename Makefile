@@ -1,0 +1,48 @@
+# Sampark developer commands. Everything runs from the repo-local venv (.venv), created and
+# filled on first use by scripts/install-deps.sh (quick no-op when already done).
+#
+#   make demo    install runtime dependencies if missing, then start `sampark demo`
+#   make test    install test dependencies if missing, then lint + typecheck + the test suite
+#   make bench   benchmarks against baresip (prints a table)
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test deps deps-test lint format typecheck pytest bench clean
+
+# Without a display (ssh, CI) Qt would abort; fall back to offscreen rendering and say so.
+demo: deps
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
+	  echo "note: no display found; rendering offscreen (use a desktop session to see the window)"; \
+	  export QT_QPA_PLATFORM=offscreen; fi; \
+	exec $(VENV)/bin/sampark demo $(DEMO_ARGS)
+
+test: deps-test lint typecheck pytest
+
+deps:
+	@scripts/install-deps.sh
+
+deps-test:
+	@scripts/install-deps.sh --test
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format:
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+typecheck:
+	$(PY) -m mypy
+
+# pytest exits 5 when it collected no test: that is a failure here, never a silent pass.
+pytest:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps-test
+	$(PY) bench/bench_softphone.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
