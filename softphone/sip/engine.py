@@ -8,22 +8,44 @@ SIP thread; they must be quick — the CLI and tests put events on a ``queue.Que
 
 Call and account ids are the engine's own small integers, assigned when the command is issued,
 so ``make_call`` can return the id before pjsua2 has created the call.
-
-CONTRACT STUB — implementation pending (issue 2). Signatures here are the contract the UI,
-CLI and tests code against.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
+import queue
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from softphone.audio.device import AudioDevice
-from softphone.sip.events import Event
+from softphone.sip._core import Core as _Core
+from softphone.sip._scrub import Scrubber
+from softphone.sip.buildinfo import build_info as _build_info
+from softphone.sip.events import (
+    CallStateChanged,
+    DtmfReceived,
+    EngineError,
+    Event,
+    IncomingCall,
+    MediaStats,
+    RegistrationChanged,
+    TransferProgress,
+    Transport,
+)
 from softphone.sip.spec import AccountSpec, EndpointSpec
 
 Listener = Callable[[Event], None]
+Command = Callable[[], None]
+log = logging.getLogger("sampark.sip.engine")
+
+_POLL_MS = 10
+
+
+class SipEngineError(RuntimeError):
+    """Raised by ``start`` and by commands that cannot be accepted at all."""
 
 
 class SipEngine(QObject):
@@ -44,22 +66,71 @@ class SipEngine(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        raise NotImplementedError
+        self.spec = spec or EndpointSpec()
+        self._device = audio_device or AudioDevice()
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._listeners: list[Listener] = []
+        self._ids = itertools.count(1)
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._running = False
+        self._start_error: BaseException | None = None
+        self._core: _Core | None = None
+        self._signals = {
+            RegistrationChanged: self.registration_changed,
+            CallStateChanged: self.call_state_changed,
+            IncomingCall: self.incoming_call_received,
+            MediaStats: self.media_stats_updated,
+            DtmfReceived: self.dtmf_received,
+            TransferProgress: self.transfer_progressed,
+            EngineError: self.error_raised,
+        }
+        self.scrubber = Scrubber()
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> None:
         """Start the SIP thread and the endpoint; blocks until transports are up or raises."""
+        if self._thread is not None:
+            raise SipEngineError("engine already started")
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="sip", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise SipEngineError("SIP thread did not start in time")
+        if self._start_error is not None:
+            self._thread.join(timeout)
+            self._thread = None
+            raise SipEngineError(f"endpoint start failed: {self._start_error}")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ordered shutdown: hang up all, delete accounts, libDestroy; joins the SIP thread."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._running = False
+        thread.join(timeout)
+        if thread.is_alive():
+            raise SipEngineError("SIP thread did not stop in time")
+        self._thread = None
 
-    def add_listener(self, fn: Listener) -> None: ...
-    def remove_listener(self, fn: Listener) -> None: ...
+    def add_listener(self, fn: Listener) -> None:
+        self._listeners = [*self._listeners, fn]
+
+    def remove_listener(self, fn: Listener) -> None:
+        self._listeners = [f for f in self._listeners if f is not fn]
 
     @property
     def local_ports(self) -> dict[str, int]:
         """Bound SIP ports by transport name ("udp", "tcp", "tls") after ``start``."""
-        raise NotImplementedError
+        return dict(self._core.ports) if self._core else {}
+
+    @property
+    def tls_available(self) -> bool:
+        return bool(self._core and self._core.tls_available)
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._ready.is_set() and self._start_error is None
 
     # -- accounts --------------------------------------------------------------------
     def add_account(
@@ -71,45 +142,87 @@ class SipEngine(QObject):
         demo's simulated callee, line-check answerers); their audio is whatever
         ``play_to_call``/``record_call`` attach. ``auto_answer=True``: incoming calls on this
         account are answered with 200 at once (an explicit operator choice; never the default).
-        """
-        raise NotImplementedError
 
-    def unregister(self, account_id: int) -> None: ...
-    def register(self, account_id: int) -> None: ...
-    def remove_account(self, account_id: int) -> None: ...
+        Raises ``SipEngineError`` for a TLS account when this pjsua2 build has no TLS.
+        """
+        if spec.transport is Transport.TLS and self._core and not self._core.tls_available:
+            raise SipEngineError("this pjsua2 build has no TLS support; use UDP or TCP")
+        self.scrubber.add_secret(spec.password)
+        account_id = next(self._ids)
+        self._submit(lambda c: c.add_account(account_id, spec, use_headset, auto_answer))
+        return account_id
+
+    def unregister(self, account_id: int) -> None:
+        self._submit(lambda c: c.set_registration(account_id, False))
+
+    def register(self, account_id: int) -> None:
+        self._submit(lambda c: c.set_registration(account_id, True))
+
+    def remove_account(self, account_id: int) -> None:
+        self._submit(lambda c: c.remove_account(account_id))
+
+    def handle_network_change(self) -> None:
+        """Tell pjsip the network changed (new IP, link back): transports restart, re-register."""
+        self._submit(lambda c: c.handle_ip_change())
 
     # -- calls -----------------------------------------------------------------------
-    def make_call(
-        self, account_id: int, uri: str, headers: dict[str, str] | None = None
-    ) -> int:
+    def make_call(self, account_id: int, uri: str, headers: dict[str, str] | None = None) -> int:
         """Place a call; returns the call id at once. Failures arrive as events."""
-        raise NotImplementedError
+        call_id = next(self._ids)
+        self._submit(lambda c: c.make_call(account_id, call_id, uri, dict(headers or {})))
+        return call_id
 
-    def answer(self, call_id: int, code: int = 200) -> None: ...
-    def reject(self, call_id: int, code: int = 603, reason: str = "") -> None: ...
-    def hangup(self, call_id: int) -> None: ...
-    def hangup_all(self) -> None: ...
-    def hold(self, call_id: int) -> None: ...
-    def resume(self, call_id: int) -> None: ...
-    def set_mute(self, call_id: int, muted: bool) -> None: ...
-    def send_dtmf(self, call_id: int, digits: str) -> None: ...
-    def transfer(self, call_id: int, uri: str) -> None: ...
+    def answer(self, call_id: int, code: int = 200) -> None:
+        self._submit(lambda c: c.answer(call_id, code))
+
+    def reject(self, call_id: int, code: int = 603, reason: str = "") -> None:
+        self._submit(lambda c: c.hangup(call_id, code, reason))
+
+    def hangup(self, call_id: int) -> None:
+        self._submit(lambda c: c.hangup(call_id))
+
+    def hangup_all(self) -> None:
+        self._submit(lambda c: c.hangup_all())
+
+    def hold(self, call_id: int) -> None:
+        self._submit(lambda c: c.set_hold(call_id, True))
+
+    def resume(self, call_id: int) -> None:
+        self._submit(lambda c: c.set_hold(call_id, False))
+
+    def set_mute(self, call_id: int, muted: bool) -> None:
+        self._submit(lambda c: c.set_mute(call_id, muted))
+
+    def send_dtmf(self, call_id: int, digits: str) -> None:
+        self._submit(lambda c: c.send_dtmf(call_id, digits))
+
+    def transfer(self, call_id: int, uri: str) -> None:
+        self._submit(lambda c: c.transfer(call_id, uri))
 
     # -- per-call media (callee side: demo, line checks) ------------------------------
     def play_to_call(self, call_id: int, wav_path: str, loop: bool = False) -> None:
         """Play a WAV file into the call (the far end hears it); replaces any current player."""
+        self._submit(lambda c: c.media.request_play(call_id, wav_path, loop))
 
-    def stop_playback(self, call_id: int) -> None: ...
+    def stop_playback(self, call_id: int) -> None:
+        self._submit(lambda c: c.media.stop_play(call_id))
 
     def record_call(self, call_id: int, wav_path: str) -> None:
         """Record what the far end sends on this call into a WAV file until the call ends."""
+        self._submit(lambda c: c.media.request_record(call_id, wav_path))
 
     # -- audio -----------------------------------------------------------------------
     def set_audio_device(self, device: AudioDevice) -> None:
         """Swap the headset device, also during a call."""
+        self._device = device
+        self._submit(lambda c: c.set_device(device))
+
+    @property
+    def audio_device(self) -> AudioDevice:
+        return self._device
 
     def active_call_ids(self) -> list[int]:
-        raise NotImplementedError
+        return sorted(self._core.calls) if self._core else []
 
     @staticmethod
     def build_info() -> dict[str, object]:
@@ -117,4 +230,60 @@ class SipEngine(QObject):
 
         Safe to call only when no engine is running in this process (creates a temporary
         endpoint)."""
-        raise NotImplementedError
+        return _build_info()
+
+    # -- internals -------------------------------------------------------------------
+    def _next_id(self) -> int:
+        return next(self._ids)
+
+    def _submit(self, fn: Callable[[_Core], None]) -> None:
+        if not self._running:
+            raise SipEngineError("engine is not running")
+        self._commands.put(lambda: fn(self._core))  # type: ignore[arg-type]
+
+    def _emit(self, event: Event) -> None:
+        """Called on the SIP thread: listeners first, then signals."""
+        for fn in self._listeners:
+            try:
+                fn(event)
+            except Exception:
+                log.exception("event listener failed")
+        self.event_emitted.emit(event)
+        signal = self._signals.get(type(event))
+        if signal is not None:
+            signal.emit(event)
+
+    def _run(self) -> None:
+        core = _Core(self.spec, self._device, self._emit, self.scrubber, self._next_id)
+        try:
+            core.start()
+        except BaseException as exc:
+            self._start_error = exc
+            core.destroy()
+            self._ready.set()
+            return
+        self._core = core
+        self._ready.set()
+        try:
+            self._loop(core)
+        finally:
+            core.shutdown(self._drain)
+            core.destroy()
+
+    def _loop(self, core: _Core) -> None:
+        while self._running:
+            self._drain()
+            core.ep.libHandleEvents(_POLL_MS)
+            core.tick()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                cmd = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                cmd()
+            except Exception as exc:
+                log.exception("engine command failed")
+                self._emit(EngineError(where="command", message=str(exc)))
