@@ -1,0 +1,162 @@
+"""The caller window: layout and wiring only (STYLE.md 10).
+
+Panels get what they need through their constructors: the ``Phone`` session model, the shared
+command actions, the settings. Nothing here talks to pjsua2 or blocks; every call action goes
+through ``ui.actions.CommandActions`` → ``softphone.commands`` → ``Phone`` → the engine's
+non-blocking commands.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from softphone.config import Settings
+from softphone.phone import Failure, Phone
+from softphone.sip.events import IncomingCall, RegState
+from ui import i18n
+from ui.actions import CommandActions
+from ui.audio_devices import DeviceProvider, HeadsetSwitcher, default_provider
+from ui.call_panel import CallPanel
+from ui.dial_pad import DialPanel
+from ui.incoming_call import IncomingCallDialog
+from ui.settings_dialog import SettingsDialog
+
+_CALL_MENU = ("dial", "answer", "reject", "hangup", "hold", "mute", "transfer")
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        phone: Phone,
+        settings: Settings,
+        audio_devices_provider: DeviceProvider | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.phone = phone
+        self.settings = settings
+        self.switcher = HeadsetSwitcher(phone.engine, audio_devices_provider or default_provider)
+        self.actions = CommandActions(phone, parent=self)
+        self.registration_label = QLabel(self)
+        self.registration_label.setObjectName("registration_label")
+        self.dial_panel = DialPanel(self.actions, self)
+        self.call_panel = CallPanel(phone, self.actions, self)
+        self.incoming_dialog: IncomingCallDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self._call_menu = QMenu(self)
+        self._tools_menu = QMenu(self)
+        self._wire_handlers()
+        self._build()
+        self._connect_phone()
+        self.retranslate()
+        self.dial_panel.entry.setFocus()
+
+    # -- layout ----------------------------------------------------------------------
+    def _build(self) -> None:
+        for command_id in _CALL_MENU:
+            self._call_menu.addAction(self.actions[command_id])
+        self._tools_menu.addAction(self.actions["settings"])
+        self._tools_menu.addSeparator()
+        self._tools_menu.addAction(self.actions["quit"])
+        self.menuBar().addMenu(self._call_menu)
+        self.menuBar().addMenu(self._tools_menu)
+        self.addActions(self.actions.all())  # every shortcut works anywhere in the window
+        body = QHBoxLayout()
+        body.addWidget(self.dial_panel, 1)
+        body.addWidget(self.call_panel, 1)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.registration_label)
+        layout.addLayout(body)
+        self.setCentralWidget(central)
+
+    def _wire_handlers(self) -> None:
+        self.actions.set_handler("dial", lambda: self.phone.dial(self.dial_panel.number()))
+        self.actions.set_handler("transfer", self._ask_transfer_target)
+        self.actions.set_handler("settings", self.open_settings)
+        self.actions.set_handler("quit", self.close)
+
+    def _connect_phone(self) -> None:
+        self.phone.registration_changed.connect(self._show_registration)
+        self.phone.commands_changed.connect(self._show_registration)
+        self.phone.incoming_call_arrived.connect(self._show_incoming)
+        self.phone.failure_reported.connect(self._show_failure)
+        self.phone.call_ended.connect(lambda _info: self.dial_panel.entry.setFocus())
+
+    # -- reactions -------------------------------------------------------------------
+    def _show_registration(self, *_args: object) -> None:
+        phone = self.phone
+        if phone.account_id is None:
+            text = self.tr("No account")
+        elif not phone.registers:
+            text = self.tr("Ready (no registrar)")
+        else:
+            text = {
+                RegState.REGISTERED: self.tr("Registered"),
+                RegState.REGISTERING: self.tr("Registering…"),
+                RegState.UNREGISTERED: self.tr("Not registered"),
+                RegState.FAILED: self.tr("Registration failed: %1 %2"),
+            }[phone.reg_state]
+            text = text.replace("%1", str(phone.reg_code)).replace("%2", phone.reg_reason)
+        colour = "#2e9d3a" if phone.ready() else "#d0302a"
+        self.registration_label.setText(f'<span style="color:{colour}">●</span> {text}')
+
+    def _show_incoming(self, call: IncomingCall) -> None:
+        dialog = IncomingCallDialog(self.phone, self.actions, call, self)
+        dialog.finished.connect(lambda _r: setattr(self, "incoming_dialog", None))
+        self.incoming_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def _show_failure(self, failure: Failure) -> None:
+        text = f"{failure.code} {failure.reason}" if failure.code else failure.reason
+        self.statusBar().showMessage(self.tr("Problem: %1").replace("%1", text), 15000)
+
+    def _ask_transfer_target(self) -> None:
+        target, ok = QInputDialog.getText(
+            self, self.tr("Transfer call"), self.tr("Transfer to number or SIP address:")
+        )
+        if ok and target.strip():
+            self.phone.transfer(target)
+
+    def open_settings(self) -> SettingsDialog:
+        if self.settings_dialog is None:
+            dialog = SettingsDialog(self.settings, self.switcher.names(), self)
+            dialog.devices_chosen.connect(self._switch_devices)
+            dialog.language_chosen.connect(self._switch_language)
+            dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
+            self.settings_dialog = dialog
+        self.settings_dialog.open()
+        return self.settings_dialog
+
+    def _switch_devices(self, capture: str, playback: str, _ringer: str) -> None:
+        self.switcher.switch(capture, playback)
+
+    def _switch_language(self, language: str) -> None:
+        app = QCoreApplication.instance()
+        if app is not None:
+            i18n.install(app, language)
+
+    # -- translation -----------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Sampark — caller"))
+        self._call_menu.setTitle(self.tr("&Call"))
+        self._tools_menu.setTitle(self.tr("&Tools"))
+        self.actions.retranslate()
+        self._show_registration()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
