@@ -30,8 +30,8 @@ class AudioStats:
     underruns: int = 0  # playback/capture frames padded with silence
     overruns: int = 0  # frames dropped because a ring buffer was full
     drift_corrections: int = 0  # frames dropped or inserted to absorb clock drift
-    frames_in: int = 0
-    frames_out: int = 0
+    frames_in: int = 0  # playback frames the device took from the engine (caller hears)
+    frames_out: int = 0  # capture frames the device gave the engine (caller says)
 
 
 class AudioDevice:

@@ -1,0 +1,191 @@
+"""File and tone devices: a WAV file or a sine tone as the caller's voice, a WAV as their ears.
+
+Used by tests and by ``sampark call/answer --play/--record``. They are paced by the caller
+(pjmedia's clock calls ``read_capture``/``write_playback`` once per frame), so they need no
+thread of their own.
+
+* ``FileDevice(play=..., record=..., loop=False)``: capture plays a WAV (8/16/24/32-bit PCM, any
+  rate, mono or stereo — mixed down and resampled to the clock rate at ``open``), then silence
+  (or loops); playback is written to a 16-bit mono WAV at the clock rate.
+* ``ToneDevice(freq_hz, amplitude, record=...)``: capture is a continuous sine tone.
+
+``read_wav``/``write_wav`` are small helpers shared with the ringer and the tests.
+"""
+
+from __future__ import annotations
+
+import math
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from softphone.audio.device import AudioDevice
+from softphone.audio.resample import resample_signal, to_int16
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """Return (mono float64 samples in int16 units, sample rate) from a PCM WAV file."""
+    with wave.open(str(path), "rb") as w:
+        rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
+        raw = w.readframes(w.getnframes())
+    if width == 1:
+        x = (np.frombuffer(raw, dtype=np.uint8).astype(np.float64) - 128.0) * 256.0
+    elif width == 2:
+        x = np.frombuffer(raw, dtype="<i2").astype(np.float64)
+    elif width == 3:
+        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        x = (np.where(v >= 1 << 23, v - (1 << 24), v) / 256.0).astype(np.float64)
+    elif width == 4:
+        x = np.frombuffer(raw, dtype="<i4").astype(np.float64) / 65536.0
+    else:
+        raise ValueError(f"{path}: unsupported sample width {width}")
+    if channels > 1:
+        x = x[: len(x) - len(x) % channels].reshape(-1, channels).mean(axis=1)
+    return x, rate
+
+
+def load_wav(path: str | Path, rate: int) -> np.ndarray:
+    """A WAV file as mono int16 at ``rate``."""
+    x, src_rate = read_wav(path)
+    return to_int16(resample_signal(x, src_rate, rate))
+
+
+def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:
+    """Write mono int16 samples as a 16-bit WAV."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+
+
+class _Recorder:
+    """Playback side shared by the file and tone devices: frames appended to a WAV."""
+
+    def __init__(self, record: str | Path | None) -> None:
+        self.record_path = Path(record) if record else None
+        self._wav: wave.Wave_write | None = None
+
+    def _open_record(self, rate: int) -> None:
+        self._close_record()
+        if self.record_path is not None:
+            self.record_path.parent.mkdir(parents=True, exist_ok=True)
+            self._wav = wave.open(str(self.record_path), "wb")  # noqa: SIM115 (kept open)
+            self._wav.setnchannels(1)
+            self._wav.setsampwidth(2)
+            self._wav.setframerate(rate)
+
+    def _record(self, buf: memoryview) -> None:
+        if self._wav is not None:
+            self._wav.writeframesraw(buf)
+
+    def _close_record(self) -> None:
+        if self._wav is not None:
+            self._wav.close()
+            self._wav = None
+
+
+class FileDevice(AudioDevice, _Recorder):
+    name = "file"
+
+    def __init__(
+        self,
+        play: str | Path | None = None,
+        record: str | Path | None = None,
+        loop: bool = False,
+    ) -> None:
+        AudioDevice.__init__(self)
+        _Recorder.__init__(self, record)
+        self.play_path = Path(play) if play else None
+        self.loop = loop
+        self._samples = np.zeros(0, dtype=np.int16)
+        self._bytes = memoryview(b"")
+        self._pos = 0
+        self.finished = self.play_path is None  # True once the play file has been played out
+
+    def open(self, clock_rate: int, samples_per_frame: int) -> None:
+        super().open(clock_rate, samples_per_frame)
+        if self.play_path is not None:
+            self._samples = load_wav(self.play_path, clock_rate)
+            self._bytes = memoryview(self._samples).cast("B")
+            self._pos = 0
+            self.finished = len(self._samples) == 0
+        self._open_record(clock_rate)
+
+    def close(self) -> None:
+        self._close_record()
+
+    def read_capture(self, buf: memoryview) -> None:
+        n = len(buf)
+        data = self._bytes
+        end = self._pos + n
+        if end <= len(data):
+            buf[:] = data[self._pos : end]
+            self._pos = end
+        else:
+            self._read_tail(buf)
+        self.stats.frames_out += 1
+
+    def _read_tail(self, buf: memoryview) -> None:
+        data, n = self._bytes, len(buf)
+        rest = max(0, len(data) - self._pos)
+        buf[:rest] = data[self._pos : self._pos + rest]
+        if self.loop and len(data):
+            self._pos = 0
+            fill = n - rest
+            while fill:  # a file shorter than a frame repeats within the frame
+                chunk = min(fill, len(data))
+                buf[n - fill : n - fill + chunk] = data[:chunk]
+                self._pos = chunk % len(data)
+                fill -= chunk
+        else:
+            buf[rest:] = bytes(n - rest)
+            self._pos = len(data)
+            self.finished = True
+
+    def write_playback(self, buf: memoryview) -> None:
+        self._record(buf)
+        self.stats.frames_in += 1
+
+
+class ToneDevice(AudioDevice, _Recorder):
+    """A continuous sine tone as capture (phase-continuous across frames)."""
+
+    name = "tone"
+
+    def __init__(
+        self, freq_hz: float = 1000.0, amplitude: float = 0.3, record: str | Path | None = None
+    ) -> None:
+        AudioDevice.__init__(self)
+        _Recorder.__init__(self, record)
+        self.freq_hz = freq_hz
+        self.amplitude = amplitude
+        self._phase = 0.0
+
+    def open(self, clock_rate: int, samples_per_frame: int) -> None:
+        super().open(clock_rate, samples_per_frame)
+        self._step = 2 * math.pi * self.freq_hz / clock_rate
+        self._ramp = np.arange(samples_per_frame, dtype=np.float64) * self._step
+        self._tmp = np.empty(samples_per_frame, dtype=np.float64)
+        self._out = np.empty(samples_per_frame, dtype=np.int16)
+        self._out_view = memoryview(self._out).cast("B")
+        self._open_record(clock_rate)
+
+    def close(self) -> None:
+        self._close_record()
+
+    def read_capture(self, buf: memoryview) -> None:
+        tmp = self._tmp
+        np.add(self._ramp, self._phase, out=tmp)
+        np.sin(tmp, out=tmp)
+        tmp *= 32767.0 * self.amplitude
+        self._out[:] = tmp
+        buf[:] = self._out_view
+        self._phase = (self._phase + self._step * self.samples_per_frame) % (2 * math.pi)
+        self.stats.frames_out += 1
+
+    def write_playback(self, buf: memoryview) -> None:
+        self._record(buf)
+        self.stats.frames_in += 1
