@@ -1,0 +1,100 @@
+"""Login, logout and server time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import Connection, delete, insert, select
+
+from server import campaigns as rules
+from server import config, db, schema
+from server.deps import EngineDep, UserDep
+from server.errors import ApiError
+from server.security import new_token, public_key_b64, verify_password
+from server.tables import centres, presence, tokens, users
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post(
+    "/login",
+    response_model=schema.LoginResponse,
+    responses={401: {"model": schema.ErrorResponse, "description": "bad credentials"}},
+)
+def login(body: schema.LoginRequest, engine: EngineDep, request: Request) -> Any:
+    """Exchange username and password for a bearer token and the shift's configuration."""
+    with engine.connect() as conn:
+        user = conn.execute(select(users).where(users.c.username == body.username)).first()
+    stored = user.password_hash if user is not None and user.active else None
+    if not verify_password(stored, body.password) or user is None:
+        raise ApiError(401, "invalid_credentials", "wrong username or password")
+    token, digest = new_token()
+    now = db.now()
+    expires = now + timedelta(seconds=config.TOKEN_TTL_SECONDS)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(tokens).values(
+                token_hash=digest, user_id=user.id, created_at=now, expires_at=expires
+            )
+        )
+        conn.execute(delete(tokens).where(tokens.c.user_id == user.id, tokens.c.expires_at < now))
+        centre, campaign = _centre_and_campaign(conn, user.centre_id)
+    return schema.LoginResponse(
+        token=token,
+        expires_at=db.utc(expires),
+        user=schema.UserOut(
+            id=user.id, username=user.username, display_name=user.display_name, role=user.role
+        ),
+        centre=centre,
+        sip=_sip(user),
+        campaign=campaign,
+        server_public_key=public_key_b64(request.app.state.signing_key),
+        server_time=db.utc(db.now()),
+        heartbeat_interval_s=config.HEARTBEAT_INTERVAL_SECONDS,
+    )
+
+
+def _centre_and_campaign(
+    conn: Connection, centre_id: int | None
+) -> tuple[schema.CentreOut | None, schema.CampaignOut | None]:
+    if centre_id is None:
+        return None, None
+    row = conn.execute(select(centres).where(centres.c.id == centre_id)).first()
+    if row is None:
+        return None, None
+    campaign = None
+    if row.campaign_id is not None:
+        campaign = rules.campaign_out(conn, rules.get_campaign(conn, row.campaign_id))
+    return schema.CentreOut(id=row.id, name=row.name), campaign
+
+
+def _sip(user: Any) -> schema.SipIdentity | None:
+    if not user.sip_username:
+        return None
+    return schema.SipIdentity(
+        username=user.sip_username,
+        password=user.sip_password or "",
+        domain=user.sip_domain or "",
+        transport=user.sip_transport or "udp",
+    )
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(user: UserDep, engine: EngineDep) -> Response:
+    """Revoke this token and mark the user logged out."""
+    with engine.begin() as conn:
+        conn.execute(delete(tokens).where(tokens.c.token_hash == user.token_digest))
+        conn.execute(
+            presence.update()
+            .where(presence.c.user_id == user.id)
+            .values(state="logged_out", reason=None, contact_id=None, updated_at=db.now())
+        )
+    return Response(status_code=204)
+
+
+@router.get("/time", response_model=schema.ServerTime)
+def server_time() -> Any:
+    """Server time (UTC), for clients to learn their clock offset."""
+    return schema.ServerTime(server_time=db.utc(db.now()))

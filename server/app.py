@@ -1,0 +1,58 @@
+"""The FastAPI application factory.
+
+``create_app(database_url)`` migrates the database (unless told not to), loads the shared
+signing key and mounts the API. Processes keep no state between requests besides the
+engine's connection pool and the key, so any number can serve one PostgreSQL database.
+``app_from_env`` is the factory uvicorn workers import (URL from the environment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from server import api, config, errors, migrate, schema
+from server.db import make_engine
+from server.security import load_signing_key
+
+VERSION = "1.0.0"
+
+
+def create_app(database_url: str | None = None, run_migrations: bool = True) -> FastAPI:
+    url = database_url or config.default_database_url()
+    engine = make_engine(url)
+    if run_migrations:
+        migrate.upgrade(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Sampark central server",
+        version=VERSION,
+        description="Campaigns, contact leases, outcomes and presence. See docs/api.md.",
+        lifespan=lifespan,
+        responses={
+            401: {"model": schema.ErrorResponse, "description": "missing or bad token"},
+            422: {"model": schema.ErrorResponse, "description": "validation error"},
+        },
+    )
+    app.state.engine = engine
+    app.state.signing_key = load_signing_key(engine)
+    errors.install(app)
+    app.include_router(api.router())
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` workers; the parent process already migrated."""
+    return create_app(config.default_database_url(), run_migrations=False)

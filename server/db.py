@@ -1,0 +1,81 @@
+"""Database engines and small helpers shared by the API modules.
+
+SQLite: WAL, a busy timeout, and every transaction opened with ``BEGIN IMMEDIATE`` so a
+read-then-write (leasing) holds the write lock from its first statement — the SQLite
+equivalent of PostgreSQL's ``SELECT ... FOR UPDATE SKIP LOCKED``. PostgreSQL: a plain pool.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` tuned for the server (see module docstring)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
+            max_overflow=8,
+        )
+        _sqlite_immediate_transactions(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_immediate_transactions(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def now() -> datetime:
+    """Current time as naive UTC (the storage form)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_db(value: datetime | None) -> datetime | None:
+    """Aware (or naive-UTC) datetime → naive UTC for storage."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Stored naive UTC → aware UTC for the API."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def insert_ignore(engine: Engine, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for the engine's dialect."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def upsert(engine: Engine, table: Any) -> Any:
+    """A dialect ``INSERT`` supporting ``on_conflict_do_update`` (PostgreSQL and SQLite)."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

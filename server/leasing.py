@@ -1,0 +1,211 @@
+"""Contact leasing: hand a caller the next contacts with an expiry, never to two at once.
+
+PostgreSQL picks candidates with ``SELECT ... FOR UPDATE SKIP LOCKED`` so concurrent callers
+skip each other's rows instead of queueing; SQLite transactions start ``BEGIN IMMEDIATE``
+(see ``server.db``), which serialises writers. On both, the claiming UPDATE repeats the
+"free" condition, so a contact is only claimed if nobody holds an unexpired lease on it.
+Expired leases need no sweeper: an expired lease simply counts as free.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, case, exists, func, or_, select
+
+from server import campaigns as rules
+from server import config, db, schema
+from server.deps import CurrentUser
+from server.tables import contact_phones, contacts, dnc, outcomes
+
+HISTORY_LIMIT = 5
+
+
+def _free(now: datetime) -> Any:
+    return or_(contacts.c.lease_expires_at.is_(None), contacts.c.lease_expires_at <= now)
+
+
+def _calls_since(since: datetime) -> Any:
+    return (
+        select(func.count())
+        .select_from(outcomes)
+        .where(outcomes.c.contact_id == contacts.c.id, outcomes.c.ended_at >= since)
+        .scalar_subquery()
+    )
+
+
+def _eligible(campaign: Any, user_id: int, now: datetime) -> Any:
+    on_dnc = exists().where(
+        contact_phones.c.contact_id == contacts.c.id, contact_phones.c.phone == dnc.c.phone
+    )
+    grace_cut = now - timedelta(seconds=campaign.callback_grace_seconds)
+    callback_ok = or_(
+        contacts.c.callback_at.is_(None),
+        and_(
+            contacts.c.callback_at <= now,
+            or_(contacts.c.callback_user_id == user_id, contacts.c.callback_at <= grace_cut),
+        ),
+    )
+    return and_(
+        contacts.c.campaign_id == campaign.id,
+        contacts.c.status == "open",
+        _free(now),
+        ~on_dnc,
+        callback_ok,
+        _calls_since(now - timedelta(days=1)) < campaign.max_calls_per_day,
+        _calls_since(now - timedelta(days=7)) < campaign.max_calls_per_week,
+    )
+
+
+def _priority(user_id: int) -> Any:
+    return case(
+        (contacts.c.callback_user_id == user_id, 0),
+        (contacts.c.callback_at.is_not(None), 1),
+        else_=2,
+    )
+
+
+def _pick(conn: Connection, campaign: Any, user_id: int, count: int, now: datetime) -> list[int]:
+    query = (
+        select(contacts.c.id)
+        .where(_eligible(campaign, user_id, now))
+        .order_by(_priority(user_id), contacts.c.attempts, contacts.c.id)
+        .limit(count)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=contacts)
+    return list(conn.execute(query).scalars())
+
+
+def _held(conn: Connection, user_id: int, now: datetime) -> int:
+    query = select(func.count()).where(
+        contacts.c.lease_owner == user_id, contacts.c.lease_expires_at > now
+    )
+    return int(conn.execute(query).scalar() or 0)
+
+
+def lease(engine: Engine, user: CurrentUser, req: schema.LeaseRequest) -> schema.LeaseResponse:
+    now = db.now()
+    with engine.begin() as conn:
+        campaign = rules.get_campaign(conn, req.campaign_id)
+        refused = _refusal(conn, campaign, user, now)
+        if refused:
+            return schema.LeaseResponse(leases=[], refused_reason=refused, server_time=db.utc(now))
+        room = config.MAX_HELD_LEASES - _held(conn, user.id, now)
+        ids = _pick(conn, campaign, user.id, min(req.count, room), now)
+        expires = now + timedelta(seconds=campaign.lease_seconds)
+        if ids:
+            conn.execute(
+                contacts.update()
+                .where(contacts.c.id.in_(ids), _free(now))
+                .values(lease_owner=user.id, lease_expires_at=expires)
+            )
+        rows = _mine(conn, user.id, ids)
+        leases = [schema.Lease(contact=c, expires_at=db.utc(expires)) for c in rows]
+    reason = None if leases else "no_contacts_available"
+    return schema.LeaseResponse(leases=leases, refused_reason=reason, server_time=db.utc(now))
+
+
+def _refusal(conn: Connection, campaign: Any, user: CurrentUser, now: datetime) -> str | None:
+    if not campaign.active:
+        return "campaign_inactive"
+    if not rules.within_window(campaign, db.utc(now)):  # type: ignore[arg-type]
+        return "outside_calling_window"
+    if _held(conn, user.id, now) >= config.MAX_HELD_LEASES:
+        return "too_many_leases"
+    return None
+
+
+def _mine(conn: Connection, user_id: int, ids: list[int]) -> list[schema.ContactOut]:
+    if not ids:
+        return []
+    query = (
+        select(contacts)
+        .where(contacts.c.id.in_(ids), contacts.c.lease_owner == user_id)
+        .order_by(contacts.c.id)
+    )
+    rows = conn.execute(query).all()
+    return [contact_out(conn, r) for r in rows]
+
+
+def contact_out(conn: Connection, row: Any) -> schema.ContactOut:
+    history = conn.execute(
+        select(outcomes.c.ended_at, outcomes.c.disposition, outcomes.c.phone, outcomes.c.notes)
+        .where(outcomes.c.contact_id == row.id)
+        .order_by(outcomes.c.ended_at.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    return schema.ContactOut(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        name=row.name,
+        role=row.role,
+        state=row.state,
+        parliamentary_constituency=row.parliamentary_constituency,
+        assembly_constituency=row.assembly_constituency,
+        booth_number=row.booth_number,
+        language=row.language,
+        phones=list(row.phones),
+        variables=dict(row.variables or {}),
+        attempts=row.attempts,
+        last_attempt_at=db.utc(row.last_attempt_at),
+        last_disposition=row.last_disposition,
+        callback_at=db.utc(row.callback_at),
+        history=[
+            schema.Attempt(
+                ended_at=db.utc(h.ended_at), disposition=h.disposition, phone=h.phone, notes=h.notes
+            )
+            for h in history
+        ],
+    )
+
+
+def current(engine: Engine, user: CurrentUser) -> list[schema.Lease]:
+    now = db.now()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(contacts)
+            .where(contacts.c.lease_owner == user.id, contacts.c.lease_expires_at > now)
+            .order_by(contacts.c.id)
+        ).all()
+        return [
+            schema.Lease(contact=contact_out(conn, r), expires_at=db.utc(r.lease_expires_at))
+            for r in rows
+        ]
+
+
+def release(engine: Engine, user: CurrentUser, ids: list[int]) -> list[int]:
+    """Give the caller's leases on ``ids`` back to the pool; returns those released."""
+    now = db.now()
+    mine = and_(
+        contacts.c.id.in_(ids), contacts.c.lease_owner == user.id, contacts.c.lease_expires_at > now
+    )
+    with engine.begin() as conn:
+        held = list(conn.execute(select(contacts.c.id).where(mine)).scalars())
+        if held:
+            conn.execute(
+                contacts.update()
+                .where(contacts.c.id.in_(held))
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+    return sorted(held)
+
+
+def renew(engine: Engine, user: CurrentUser, ids: list[int]) -> tuple[list[int], datetime]:
+    """Extend the caller's leases (also lapsed ones nobody else has taken since)."""
+    now = db.now()
+    with engine.begin() as conn:
+        owned = select(contacts.c.id, contacts.c.campaign_id).where(
+            contacts.c.id.in_(ids), contacts.c.lease_owner == user.id, contacts.c.status == "open"
+        )
+        rows = conn.execute(owned).all()
+        if not rows:
+            return [], db.utc(now)  # type: ignore[return-value]
+        campaign = rules.get_campaign(conn, rows[0].campaign_id)
+        expires = now + timedelta(seconds=campaign.lease_seconds)
+        held = [r.id for r in rows]
+        conn.execute(
+            contacts.update().where(contacts.c.id.in_(held)).values(lease_expires_at=expires)
+        )
+    return sorted(held), db.utc(expires)  # type: ignore[return-value]
