@@ -1,0 +1,460 @@
+"""``sampark call|answer|doctor`` run as real subprocesses against sipp on loopback.
+
+Each test starts its own sipp on free ports with a small scenario written here, runs the CLI
+with ``--json`` and checks the exit code and the JSON events. No mocks: the CLI's SipEngine
+talks real SIP/RTP to sipp.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.sipp
+
+SIPP = "sipp"
+CLI = [sys.executable, "-m", "softphone.cli"]
+
+# A UAS that answers with PCMU + telephone-event, so RFC 4733 DTMF is negotiated; run with
+# -rtp_echo, sipp sends every RTP packet (voice and DTMF events) straight back. The answer
+# reuses the offer's telephone-event/8000 payload type, so echoed events match our rx PT.
+UAS_ANSWER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas answer with telephone-event">
+  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="a=rtpmap:([0-9]+) telephone-event/8000" search_in="body"
+            check_it="true" assign_to="te,te_pt"/>
+    </action>
+  </recv>
+  <Reference variables="te"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 [$te_pt]
+a=rtpmap:0 PCMU/8000
+a=rtpmap:[$te_pt] telephone-event/8000
+a=fmtp:[$te_pt] 0-15
+]]></send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+UAS_BUSY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas busy">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 486 Busy Here
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+# Answers 200 with PCMU only (no telephone-event), so DTMF must arrive as SIP INFO; the
+# scenario fails unless each INFO carries the expected digit (check_it on a regexp).
+UAS_DTMF_INFO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas expects DTMF via SIP INFO">
+  <recv request="INVITE"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+]]></send>
+  <recv request="ACK"/>
+  {infos}
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+INFO_STEP = """
+  <recv request="INFO">
+    <action><ereg regexp="Signal=\\s*{digit}" search_in="body" check_it="true"
+                  assign_to="d{n}"/></action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <Reference variables="d{n}"/>
+"""
+
+OPTIONS_UAS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answer OPTIONS">
+  <recv request="OPTIONS"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Allow: INVITE, ACK, BYE, CANCEL, OPTIONS
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_media_port() -> int:
+    """An even port with port+1..port+3 free too (sipp's echo uses a few ports above -mp)."""
+    for _ in range(50):
+        port = free_port()
+        if port % 2 or port > 65000:
+            continue
+        try:
+            for offset in (1, 2, 3):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                    sock.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free media port range")
+
+
+class Sipp:
+    """One sipp process on free loopback ports, stopped (by PID) at the end of the test."""
+
+    def __init__(self, tmp: Path, scenario: str, name: str, extra: list[str] | None = None):
+        self.port = free_port()
+        self.media_port = free_media_port()
+        path = tmp / f"{name}.xml"
+        path.write_text(scenario)
+        self.log = tmp / f"{name}.sipp.log"
+        cmd = [SIPP, "-sf", str(path), "-i", "127.0.0.1", "-p", str(self.port)]
+        cmd += ["-mp", str(self.media_port), "-m", "1", "-nostdin", "-timeout", "60s"]
+        cmd += ["-timeout_error", *(extra or [])]
+        self.proc = subprocess.Popen(
+            cmd, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, cwd=tmp
+        )
+        time.sleep(0.3)  # let sipp bind before the first INVITE
+
+    @property
+    def uri(self) -> str:
+        return f"sip:service@127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 30.0) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+@pytest.fixture
+def sipp_factory(tmp_path: Path):
+    started: list[Sipp] = []
+
+    def start(scenario: str, name: str, extra: list[str] | None = None) -> Sipp:
+        sipp = Sipp(tmp_path, scenario, name, extra)
+        started.append(sipp)
+        return sipp
+
+    yield start
+    for sipp in started:
+        sipp.stop()
+
+
+def run_cli(args: list[str], timeout: float = 60.0) -> tuple[int, list[dict[str, Any]], str]:
+    proc = subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=timeout, env=os.environ.copy()
+    )
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    return proc.returncode, events, proc.stderr
+
+
+def states(events: list[dict[str, Any]]) -> list[str]:
+    return [e["state"] for e in events if e["event"] == "call_state"]
+
+
+def summary_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    summaries = [e for e in events if e["event"] == "summary"]
+    assert len(summaries) == 1, events
+    return summaries[0]
+
+
+IDENTITY = ["--user", "tester", "--bind", "127.0.0.1", "--local-port", "0", "--no-register"]
+
+
+def test_call_answered_exit_zero_with_rtp_both_ways(sipp_factory) -> None:
+    sipp = sipp_factory(UAS_ANSWER, "answer", ["-rtp_echo"])
+    code, events, stderr = run_cli(["call", sipp.uri, *IDENTITY, "--duration", "2.5", "--json"])
+    assert code == 0, (events, stderr)
+    assert "confirmed" in states(events)
+    assert states(events)[-1] == "disconnected"
+    summary = summary_of(events)
+    assert summary["answered"] is True
+    assert summary["exit_code"] == 0
+    assert summary["duration_s"] >= 2.0
+    assert summary["stats"]["tx_packets"] > 0, summary
+    assert summary["stats"]["rx_packets"] > 0, summary  # echoed back by sipp
+    assert sipp.wait() == 0
+
+
+def test_call_busy_exits_rejected_with_486(sipp_factory) -> None:
+    sipp = sipp_factory(UAS_BUSY, "busy")
+    code, events, stderr = run_cli(["call", sipp.uri, *IDENTITY, "--json"])
+    assert code == 4, (events, stderr)
+    summary = summary_of(events)
+    assert summary["answered"] is False
+    assert summary["final_code"] == 486
+    disconnected = [e for e in events if e.get("state") == "disconnected"]
+    assert disconnected and disconnected[-1]["code"] == 486
+    assert sipp.wait() == 0
+
+
+def test_call_no_answer_times_out(sipp_factory) -> None:
+    sipp = sipp_factory(UAS_BUSY, "silent", ["-timeout", "8s"])  # never gets our INVITE
+    sipp.stop()  # nothing listens: the INVITE goes unanswered (or ICMP-refused)
+    code, events, _ = run_cli(["call", sipp.uri, *IDENTITY, "--timeout", "2", "--json"])
+    summary = summary_of(events)
+    assert summary["answered"] is False
+    assert code in (4, 5)  # 5 = ring timeout; 4 if pjsip saw ICMP and reported 503/408
+    assert code == summary["exit_code"]
+
+
+def test_dtmf_rfc4733_round_trip(sipp_factory) -> None:
+    sipp = sipp_factory(UAS_ANSWER, "dtmf", ["-rtp_echo"])
+    args = ["call", sipp.uri, *IDENTITY, "--dtmf", "19#", "--duration", "3", "--json"]
+    code, events, stderr = run_cli(args)
+    assert code == 0, (events, stderr)
+    sent = [e for e in events if e["event"] == "dtmf_sent"]
+    assert sent and sent[0]["digits"] == "19#"
+    # sipp's RTP echo reflects our RFC 4733 event packets: the engine decodes them back.
+    received = "".join(e["digit"] for e in events if e["event"] == "dtmf")
+    assert received == "19#", events
+    assert summary_of(events)["dtmf_received"] == "19#"
+
+
+def test_dtmf_falls_back_to_sip_info(sipp_factory) -> None:
+    digits = "42"
+    steps = "".join(INFO_STEP.format(digit=d, n=i) for i, d in enumerate(digits))
+    sipp = sipp_factory(UAS_DTMF_INFO.format(infos=steps), "info")
+    args = ["call", sipp.uri, *IDENTITY, "--dtmf", digits, "--duration", "2", "--json"]
+    code, events, stderr = run_cli(args)
+    assert code == 0, (events, stderr)
+    assert sipp.wait() == 0, sipp.log.read_text(errors="replace")[-2000:]
+
+
+def write_tone(path: Path, freq: float, seconds: float, rate: int = 16000) -> None:
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (0.5 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as w:
+        assert w.getnchannels() == 1 and w.getsampwidth() == 2
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(float), w.getframerate()
+
+
+def tone_share(samples: np.ndarray, rate: int, freq: float) -> float:
+    """Fraction of the signal's energy within +-50 Hz of ``freq`` (FFT)."""
+    spectrum = np.abs(np.fft.rfft(samples)) ** 2
+    bins = np.fft.rfftfreq(len(samples), 1 / rate)
+    band = (bins > freq - 50) & (bins < freq + 50)
+    return float(spectrum[band].sum() / max(spectrum.sum(), 1e-9))
+
+
+def test_call_play_and_record_through_bridge(sipp_factory, tmp_path: Path) -> None:
+    """--play goes out through the headset bridge, sipp echoes it, --record captures it."""
+    tone, heard = tmp_path / "tone.wav", tmp_path / "heard.wav"
+    write_tone(tone, 1000.0, 6.0)
+    sipp = sipp_factory(UAS_ANSWER, "echo", ["-rtp_echo"])
+    args = ["call", sipp.uri, *IDENTITY, "--play", str(tone), "--record", str(heard)]
+    code, events, stderr = run_cli([*args, "--duration", "3", "--json"])
+    assert code == 0, (events, stderr)
+    samples, rate = read_wav(heard)
+    assert len(samples) > rate * 2, "recording shorter than 2 s"
+    loud = samples[np.abs(samples) > 0]
+    assert len(loud) > rate, "recording is silent"
+    assert tone_share(samples, rate, 1000.0) > 0.8
+
+
+def test_ctrl_c_hangs_up_cleanly(sipp_factory) -> None:
+    sipp = sipp_factory(UAS_ANSWER, "sigint", ["-rtp_echo"])
+    proc = subprocess.Popen(
+        [*CLI, "call", sipp.uri, *IDENTITY, "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if json.loads(line).get("state") == "confirmed":
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stdout.read()
+    code = proc.wait(timeout=20)
+    events = [json.loads(line) for line in rest.splitlines() if line.strip()]
+    summary = summary_of(events)
+    assert summary["interrupted"] is True
+    assert summary["answered"] is True
+    assert code == 0
+    assert sipp.wait() == 0  # sipp got its BYE
+
+
+def test_answer_one_call_from_sipp_uac(tmp_path: Path) -> None:
+    port = free_port()
+    record = tmp_path / "heard.wav"
+    args = ["answer", "--listen", f"127.0.0.1:{port}", "--count", "1", "--json"]
+    args += ["--record", str(record), "--timeout", "40"]
+    proc = subprocess.Popen(
+        [*CLI, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first["event"] == "listening" and first["udp"] == port, first
+        sipp_port, media = free_port(), free_media_port()
+        uac_cmd = [SIPP, "-sn", "uac", f"127.0.0.1:{port}", "-i", "127.0.0.1"]
+        uac_cmd += ["-p", str(sipp_port), "-mp", str(media), "-m", "1", "-nostdin"]
+        uac_cmd += ["-timeout", "30s", "-timeout_error"]
+        uac = subprocess.run(
+            uac_cmd,
+            capture_output=True,
+            cwd=tmp_path,
+            timeout=40,
+        )
+        code = proc.wait(timeout=20)
+        events = [json.loads(line) for line in proc.stdout.read().splitlines() if line.strip()]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert uac.returncode == 0, uac.stdout[-2000:]
+    assert code == 0, events
+    summary = summary_of(events)
+    assert summary["answered"] == 1
+    assert summary["calls"][0]["answered"] is True
+    assert "incoming_call" in [e["event"] for e in events]
+    assert record.exists()
+
+
+def test_doctor_json_reports_build_and_registrar(sipp_factory) -> None:
+    sipp = sipp_factory(OPTIONS_UAS, "options")
+    code, events, stderr = run_cli(
+        ["doctor", "--registrar", f"sip:127.0.0.1:{sipp.port}", "--transport", "udp", "--json"]
+    )
+    assert len(events) == 1, (events, stderr)
+    report = events[0]
+    assert report["pjsua2"]["pjsip_version"].startswith("2.15.1"), report["pjsua2"]
+    assert isinstance(report["pjsua2"]["tls"], bool)
+    assert report["registrar"]["ok"] is True
+    assert report["registrar"]["status_line"] == "SIP/2.0 200 OK"
+    assert report["known_limits"]
+    assert "devices" in report["portaudio"]
+    assert code == (0 if report["ok"] else 1)
+    assert sipp.wait() == 0
+
+
+def test_doctor_reports_dead_registrar() -> None:
+    port = free_port()  # nothing listens there
+    code, events, _ = run_cli(
+        ["doctor", "--registrar", f"sip:127.0.0.1:{port}", "--probe-timeout", "1", "--json"]
+    )
+    report = events[0]
+    assert report["registrar"]["ok"] is False
+    assert report["ok"] is False
+    assert code == 1
+
+
+def test_missing_password_variable_is_a_usage_error() -> None:
+    env_name = "SAMPARK_TEST_SURELY_UNSET_PASSWORD"
+    os.environ.pop(env_name, None)
+    code, events, _ = run_cli(["call", "sip:x@127.0.0.1:9", "--password-env", env_name, "--json"])
+    assert code == 2
+    assert events[-1]["event"] == "error" and env_name in events[-1]["message"]
