@@ -1,0 +1,147 @@
+"""A Sampark user agent for the benchmark, driven line by line over stdin/stdout.
+
+Run by ``bench_softphone.py`` in its own process so that CPU time and RSS are Sampark's alone.
+Commands (one per line on stdin): ``dial URI``, ``hangup``, ``quit``. Output: one JSON object
+per line on stdout: ``{"event": "ready", ...}``, then the engine's events (``to_dict()`` of
+``softphone.sip.events``), ``{"event": "bye"}`` at the end.
+
+Modes:
+* headless (default): ``SipEngine`` with a tone as the headset's capture, playback discarded —
+  the same null audio baresip gets.
+* ``--gui``: the caller window (``ui``) on top of the same engine, shown (offscreen or Xvfb);
+  with ``--busy`` the window is resized and repainted continuously on the GUI thread.
+* ``--portaudio DEVICE``: the headset is the real PortAudio bridge (e.g. on JACK's dummy
+  driver); callback intervals are recorded and printed on ``quit`` as ``{"event": "intervals"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import sys
+import threading
+from typing import Any
+
+from softphone.audio.device import AudioDevice
+from softphone.sip.engine import SipEngine
+from softphone.sip.events import Event
+from softphone.sip.spec import AccountSpec, EndpointSpec
+
+_out_lock = threading.Lock()
+
+
+def emit(obj: dict[str, Any]) -> None:
+    line = json.dumps(obj, default=str)
+    with _out_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def event_dict(ev: Event) -> dict[str, Any]:
+    data = ev.to_dict()
+    data.setdefault("event", getattr(ev, "kind", type(ev).__name__))
+    return data
+
+
+def tone_device() -> AudioDevice:
+    """A 440 Hz tone as capture, playback discarded; plain silence if no tone device exists."""
+    try:
+        from softphone.audio.files import ToneDevice
+    except ImportError:
+        return AudioDevice()
+    return ToneDevice(freq_hz=440.0)
+
+
+def portaudio_device(spec: str) -> AudioDevice:
+    from softphone.audio.portaudio import PortAudioDevice
+
+    device: Any = int(spec) if spec.isdigit() else spec
+    return PortAudioDevice(capture=device, playback=device)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sip-port", type=int, default=0)
+    ap.add_argument("--rtp-port", type=int, default=40000)
+    ap.add_argument("--gui", action="store_true", help="show the caller window")
+    ap.add_argument("--busy", action="store_true", help="resize/repaint the window in a loop")
+    ap.add_argument("--portaudio", metavar="DEVICE", help="PortAudio device name or index")
+    return ap.parse_args(argv)
+
+
+def make_engine(args: argparse.Namespace, device: AudioDevice) -> tuple[SipEngine, int]:
+    spec = EndpointSpec(
+        bind_address="127.0.0.1",
+        udp_port=args.sip_port,
+        tcp_port=None,
+        rtp_port=args.rtp_port,
+        rtp_port_range=100,
+        log_level=1,
+    )
+    engine = SipEngine(spec, audio_device=device)
+    engine.start()
+    account_id = engine.add_account(AccountSpec(user="bench", domain="127.0.0.1"))
+    return engine, account_id
+
+
+def command_loop(engine: SipEngine, account_id: int, lines: queue.Queue[str | None]) -> None:
+    """Executes stdin commands until ``quit`` or end of input."""
+    call_ids: list[int] = []
+    while True:
+        line = lines.get()
+        if line is None or line == "quit":
+            return
+        verb, _, arg = line.partition(" ")
+        if verb == "dial":
+            call_ids.append(engine.make_call(account_id, arg))
+        elif verb == "hangup":
+            engine.hangup_all()
+        else:
+            emit({"event": "error", "reason": f"unknown command {line!r}"})
+
+
+def read_stdin(lines: queue.Queue[str | None]) -> None:
+    for raw in sys.stdin:
+        lines.put(raw.strip())
+    lines.put(None)
+
+
+def run_headless(args: argparse.Namespace, device: AudioDevice) -> None:
+    engine, account_id = make_engine(args, device)
+    engine.add_listener(lambda ev: emit(event_dict(ev)))
+    emit({"event": "ready", "pid": os.getpid(), "ports": engine.local_ports})
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=read_stdin, args=(lines,), daemon=True).start()
+    try:
+        command_loop(engine, account_id, lines)
+    finally:
+        engine.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.setswitchinterval(0.001)
+    recorder = None
+    if args.portaudio:
+        from bench.gui_busy import IntervalRecorder
+
+        device = portaudio_device(args.portaudio)
+        recorder = IntervalRecorder.attach(device)
+    else:
+        device = tone_device()
+    if args.gui:
+        from bench.gui_busy import run_gui
+
+        run_gui(args, device, make_engine, emit, event_dict)
+    else:
+        run_headless(args, device)
+    if recorder is not None:
+        emit({"event": "intervals", "ms": recorder.intervals_ms()})
+    emit({"event": "bye"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
