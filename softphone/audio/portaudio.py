@@ -1,0 +1,207 @@
+"""The PortAudio headset device: ``sounddevice`` raw int16 mono streams + drift-absorbing rings.
+
+pjmedia's clock thread calls ``read_capture``/``write_playback`` once per frame; PortAudio's
+callback thread fills the capture ring and drains the playback ring (``FrameRing``), which
+absorb the drift between the two clocks and count corrections in ``self.stats``.
+
+Streams open at the engine's clock rate with ``blocksize`` = one engine frame. If the device
+refuses that rate, they open at the device's default rate with a block of the same duration,
+and a ``BlockResampler`` converts inside the callback (cheap linear interpolation).
+
+Callbacks do no logging and allocate only what numpy/cffi need for views. PortAudio's own
+xrun flags are counted in ``xruns``. ``CallbackClock`` records callback times (preallocated)
+so tests and benchmarks can check pacing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from softphone.audio.device import AudioDevice
+from softphone.audio.devices import DeviceInfo, Kind, list_devices, resolve
+from softphone.audio.resample import BlockResampler
+from softphone.audio.ringbuffer import FrameRing
+
+log = logging.getLogger(__name__)
+
+
+class CallbackClock:
+    """Preallocated record of the last ``capacity`` callback times (perf_counter seconds)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._t = np.zeros(capacity, dtype=np.float64)
+        self.count = 0
+
+    def tick(self) -> None:
+        self._t[self.count % len(self._t)] = time.perf_counter()
+        self.count += 1
+
+    def intervals_ms(self) -> np.ndarray:
+        n = min(self.count, len(self._t))
+        start = self.count - n
+        idx = np.arange(start, self.count) % len(self._t)
+        return np.diff(self._t[idx]) * 1000.0
+
+
+def _pick_rate(sd: Any, dev: DeviceInfo, kind: Kind, rate: int) -> int:
+    check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+    try:
+        check(device=dev.index, channels=1, dtype="int16", samplerate=rate)
+        return rate
+    except Exception as exc:  # PortAudioError or ValueError, depending on the host API
+        fallback = int(dev.default_samplerate)
+        log.info(
+            "%s refuses %d Hz (%s); opening at %d Hz and resampling", dev.label, rate, exc, fallback
+        )
+        return fallback
+
+
+class PortAudioDevice(AudioDevice):
+    name = "portaudio"
+
+    def __init__(
+        self,
+        capture: str | None = "",
+        playback: str | None = "",
+        ring_capacity: int = 8,
+        ring_target: int = 2,
+        latency: str | float = "low",
+    ) -> None:
+        """``capture``/``playback``: device labels or names ("" = default, None = none)."""
+        super().__init__()
+        self.capture_name = capture
+        self.playback_name = playback
+        self.ring_capacity = ring_capacity
+        self.ring_target = ring_target
+        self.latency = latency
+        self.xruns = 0  # PortAudio's own input overflow / output underflow flags
+        self.capture_clock = CallbackClock()
+        self.playback_clock = CallbackClock()
+        self.capture_device: DeviceInfo | None = None
+        self.playback_device: DeviceInfo | None = None
+        self.device_rates: dict[str, int] = {}
+        self._streams: list[Any] = []
+
+    # -- engine side (pjmedia clock thread) ------------------------------------------
+    def read_capture(self, buf: memoryview) -> None:
+        self._cap_ring.read(buf)
+        self.stats.frames_out += 1
+
+    def write_playback(self, buf: memoryview) -> None:
+        self._play_ring.write(buf)
+        self.stats.frames_in += 1
+
+    # -- lifecycle --------------------------------------------------------------------
+    def open(self, clock_rate: int, samples_per_frame: int) -> None:
+        import sounddevice as sd
+
+        self.close()
+        super().open(clock_rate, samples_per_frame)
+        ring = {"capacity": self.ring_capacity, "target": self.ring_target, "stats": self.stats}
+        self._cap_ring = FrameRing(samples_per_frame, **ring)
+        self._play_ring = FrameRing(samples_per_frame, **ring)
+        devices = list_devices()
+        try:
+            if self.capture_name is not None:
+                self.capture_device = resolve(self.capture_name, "input", devices)
+                if self.capture_device:
+                    self._streams.append(self._open_stream(sd, self.capture_device, "input"))
+            if self.playback_name is not None:
+                self.playback_device = resolve(self.playback_name, "output", devices)
+                if self.playback_device:
+                    self._streams.append(self._open_stream(sd, self.playback_device, "output"))
+            for s in self._streams:
+                s.start()
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        streams, self._streams = self._streams, []
+        for s in streams:
+            try:
+                s.stop()
+                s.close()
+            except Exception as exc:  # a vanished USB headset must not break a device swap
+                log.warning("closing PortAudio stream failed: %s", exc)
+
+    def _open_stream(self, sd: Any, dev: DeviceInfo, kind: Kind) -> Any:
+        rate = _pick_rate(sd, dev, kind, self.clock_rate)
+        self.device_rates[kind] = rate
+        block = round(rate * self.samples_per_frame / self.clock_rate)
+        common = {
+            "device": dev.index,
+            "samplerate": rate,
+            "blocksize": block,
+            "channels": 1,
+            "dtype": "int16",
+            "latency": self.latency,
+        }
+        if kind == "input":
+            cb = self._capture_callback(block)
+            return sd.RawInputStream(callback=cb, **common)
+        return sd.RawOutputStream(callback=self._playback_callback(block), **common)
+
+    # -- PortAudio callback thread -----------------------------------------------------
+    def _capture_callback(self, block: int) -> Any:
+        ring, clock, n = self._cap_ring, self.capture_clock, self.samples_per_frame
+        if block == n:
+
+            def direct(indata: Any, frames: int, _t: Any, status: Any) -> None:
+                clock.tick()
+                if status:
+                    self.xruns += 1
+                if frames == n:
+                    ring.write(indata)
+
+            return direct
+        rs = BlockResampler(block, n)
+        out = np.zeros(n, dtype=np.int16)
+        out_bytes = memoryview(out).cast("B")
+
+        def resampled(indata: Any, frames: int, _t: Any, status: Any) -> None:
+            clock.tick()
+            if status:
+                self.xruns += 1
+            if frames == block:
+                rs.process(np.frombuffer(indata, dtype=np.int16), out)
+                ring.write(out_bytes)
+
+        return resampled
+
+    def _playback_callback(self, block: int) -> Any:
+        ring, clock, n = self._play_ring, self.playback_clock, self.samples_per_frame
+        if block == n:
+
+            def direct(outdata: Any, frames: int, _t: Any, status: Any) -> None:
+                clock.tick()
+                if status:
+                    self.xruns += 1
+                if frames == n:
+                    ring.read(outdata)
+                else:
+                    outdata[:] = bytes(len(outdata))
+
+            return direct
+        rs = BlockResampler(n, block)
+        tmp = np.zeros(n, dtype=np.int16)
+        tmp_bytes = memoryview(tmp).cast("B")
+        out = np.zeros(block, dtype=np.int16)
+        out_bytes = memoryview(out).cast("B")
+
+        def resampled(outdata: Any, frames: int, _t: Any, status: Any) -> None:
+            clock.tick()
+            if status:
+                self.xruns += 1
+            ring.read(tmp_bytes)
+            rs.process(tmp, out)
+            if frames == block:
+                outdata[:] = out_bytes
+            else:
+                outdata[:] = bytes(len(outdata))
+
+        return resampled
