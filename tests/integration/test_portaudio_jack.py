@@ -140,3 +140,18 @@ def test_device_refusing_engine_rate_is_resampled(jack_server: dict[str, str]) -
     tail = captured[len(captured) // 2 :].astype(np.float64)
     assert _power_at(tail, 700, 8000) > 20 * _power_at(tail, 1900, 8000)
     assert _power_at(tail, 700, 8000) > 500
+
+
+def test_ringer_rings_on_the_jack_device(jack_server: dict[str, str]) -> None:
+    from softphone.audio.ringer import Ringer
+
+    r = Ringer(device="system")
+    assert r.available
+    assert r.start() is True, r.problem
+    try:
+        time.sleep(0.3)
+        assert r._stream.active
+        assert r._stream.samplerate == RATE
+    finally:
+        r.stop()
+    assert not r.ringing
