@@ -328,12 +328,14 @@ def make_file_device(play: Path | None, record: Path | None) -> AudioDevice:
 
 
 def _stop_engine(session: Session | None) -> None:
+    """Stop the engine, then close its headset device (finishes a ``--record`` WAV)."""
     if session is None:
         return
     try:
         session.engine.stop()
     except Exception as exc:  # shutting down: report, keep the exit code
         print(f"warning: engine stop failed: {exc}", file=sys.stderr)
+    session.engine.audio_device.close()  # idempotent for file devices
 
 
 # -- call ------------------------------------------------------------------------------

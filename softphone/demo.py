@@ -1,0 +1,149 @@
+"""The demo's simulated callee (DESIGN.md §8): a second account inside the same SipEngine.
+
+``DemoCallee`` adds a local account (no registrar) on the engine's loopback transport with
+``use_headset=False, auto_answer=True``. When a call to it is answered it plays the recorded
+Hindi + English greeting (``resources/sounds/greeting.wav``) into the call; each DTMF digit it
+receives interrupts whatever is playing with "you pressed N" (``dtmf_<key>.wav``), then it
+carries on listening. Audio goes through the engine's real media path, so a caller on the same
+engine hears it through the headset bridge exactly as it would hear a real callee.
+
+It reacts from the engine's listener (SIP thread) using only non-blocking engine commands, so it
+works headless without a Qt event loop; Qt signals report what it did for the UI.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from softphone import paths
+from softphone.sip.events import (
+    CallState,
+    CallStateChanged,
+    DtmfReceived,
+    Event,
+    IncomingCall,
+)
+from softphone.sip.spec import AccountSpec
+
+_KEY_FILES = {"*": "star", "#": "hash"}
+
+
+def sounds_dir() -> Path:
+    return paths.resources_dir() / "sounds"
+
+
+def prompt_for_digit(digit: str, folder: Path | None = None) -> Path | None:
+    """The confirmation prompt for a DTMF key, or None for an unknown key."""
+    key = _KEY_FILES.get(digit, digit.lower())
+    path = (folder or sounds_dir()) / f"dtmf_{key}.wav"
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """Something the callee did: ``answered`` (greeting started) or ``dtmf`` (prompt played)."""
+
+    what: str
+    call_id: int
+    digit: str = ""
+    prompt: str = ""
+
+
+class DemoCallee(QObject):
+    """Simulated callee: answers, greets in Hindi and English, confirms each key pressed."""
+
+    call_answered = Signal(int)  # call id; greeting started
+    dtmf_acknowledged = Signal(int, str)  # call id, digit
+    call_ended = Signal(int)  # call id
+
+    def __init__(
+        self,
+        engine: Any,
+        user: str = "demo",
+        domain: str = "127.0.0.1",
+        display_name: str = "Sampark demo callee",
+        sounds: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._spec = AccountSpec(user=user, domain=domain, display_name=display_name)
+        self._sounds = sounds or sounds_dir()
+        self._lock = threading.Lock()
+        self._calls: set[int] = set()
+        self._reactions: list[Reaction] = []
+        self.account_id: int | None = None
+
+    @property
+    def greeting(self) -> Path:
+        return self._sounds / "greeting.wav"
+
+    def start(self) -> int:
+        """Add the callee's account to the (started) engine; returns its account id."""
+        if not self.greeting.is_file():
+            raise FileNotFoundError(f"demo greeting missing: {self.greeting}")
+        self._engine.add_listener(self._on_event)
+        self.account_id = self._engine.add_account(self._spec, use_headset=False, auto_answer=True)
+        return self.account_id
+
+    def stop(self) -> None:
+        """Stop reacting and remove the account (the engine itself stays up)."""
+        self._engine.remove_listener(self._on_event)
+        if self.account_id is not None:
+            self._engine.remove_account(self.account_id)
+            self.account_id = None
+
+    def uri(self, transport: str = "udp") -> str:
+        """The SIP URI a caller on this machine dials to reach the callee."""
+        port = self._engine.local_ports[transport]
+        suffix = "" if transport == "udp" else f";transport={transport}"
+        return f"sip:{self._spec.user}@{self._spec.domain}:{port}{suffix}"
+
+    def reactions(self) -> list[Reaction]:
+        """What the callee has done so far (thread-safe copy; used by tests)."""
+        with self._lock:
+            return list(self._reactions)
+
+    # -- engine listener (SIP thread): quick, non-blocking commands only -----------------
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, IncomingCall):
+            if event.account_id == self.account_id:
+                with self._lock:
+                    self._calls.add(event.call_id)
+            return
+        call_id = getattr(event, "call_id", None)
+        with self._lock:
+            ours = call_id in self._calls
+        if not ours or call_id is None:
+            return
+        if isinstance(event, CallStateChanged):
+            self._on_call_state(event)
+        elif isinstance(event, DtmfReceived):
+            self._on_dtmf(event)
+
+    def _on_call_state(self, event: CallStateChanged) -> None:
+        if event.state is CallState.CONFIRMED:
+            self._engine.play_to_call(event.call_id, str(self.greeting))
+            self._note(Reaction("answered", event.call_id, prompt=str(self.greeting)))
+            self.call_answered.emit(event.call_id)
+        elif event.state is CallState.DISCONNECTED:
+            with self._lock:
+                self._calls.discard(event.call_id)
+            self.call_ended.emit(event.call_id)
+
+    def _on_dtmf(self, event: DtmfReceived) -> None:
+        prompt = prompt_for_digit(event.digit, self._sounds)
+        if prompt is None:
+            return
+        self._engine.play_to_call(event.call_id, str(prompt))
+        self._note(Reaction("dtmf", event.call_id, event.digit, str(prompt)))
+        self.dtmf_acknowledged.emit(event.call_id, event.digit)
+
+    def _note(self, reaction: Reaction) -> None:
+        with self._lock:
+            self._reactions.append(reaction)

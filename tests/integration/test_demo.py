@@ -1,0 +1,138 @@
+"""The demo's simulated callee, headless: one SipEngine on loopback holds the caller's account
+(headset = a recording FileDevice) and the DemoCallee's account. Dialling the callee must give
+CONFIRMED, the greeting must come through the real headset bridge into the recording, and a
+DTMF key must make the callee play its confirmation prompt. No display, no Qt event loop.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from softphone.audio.files import FileDevice, load_wav, read_wav
+from softphone.demo import DemoCallee, prompt_for_digit, sounds_dir
+from softphone.sip.engine import SipEngine
+from softphone.sip.events import (
+    CallState,
+    CallStateChanged,
+    DtmfReceived,
+    Event,
+)
+from softphone.sip.spec import AccountSpec, EndpointSpec
+
+RATE = 16000
+
+
+class Harness:
+    def __init__(self, engine: SipEngine, events: queue.Queue[Event], callee: DemoCallee):
+        self.engine, self.events, self.callee = engine, events, callee
+        self.seen: list[Event] = []
+
+    def wait_for(self, match: Callable[[Event], bool], timeout: float = 10.0) -> Event:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.seen.append(event)
+            if match(event):
+                return event
+        raise AssertionError(f"timed out; saw {[e.to_dict() for e in self.seen][-10:]}")
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[Harness, Path]]:
+    heard = tmp_path / "heard.wav"
+    spec = EndpointSpec(bind_address="127.0.0.1", udp_port=0, tcp_port=None)
+    engine = SipEngine(spec, audio_device=FileDevice(record=heard))
+    events: queue.Queue[Event] = queue.Queue()
+    engine.add_listener(events.put)
+    engine.start()
+    try:
+        callee = DemoCallee(engine)
+        callee.start()
+        yield Harness(engine, events, callee), heard
+    finally:
+        engine.stop()
+
+
+def state_is(call_id: int, state: CallState) -> Callable[[Event], bool]:
+    def match(event: Event) -> bool:
+        return (
+            isinstance(event, CallStateChanged)
+            and event.call_id == call_id
+            and event.state is state
+        )
+
+    return match
+
+
+def envelope(samples: np.ndarray, hop: int = 800) -> np.ndarray:
+    """RMS per 50 ms block."""
+    n = len(samples) // hop
+    blocks = samples[: n * hop].astype(float).reshape(n, hop)
+    return np.sqrt((blocks**2).mean(axis=1))
+
+
+def best_alignment(recorded: np.ndarray, reference: np.ndarray) -> float:
+    """Peak normalised correlation of the reference's envelope inside the recording's."""
+    rec, ref = envelope(recorded), envelope(reference)
+    ref = (ref - ref.mean()) / (ref.std() or 1.0)
+    best = -1.0
+    for start in range(0, max(1, len(rec) - len(ref) + 1)):
+        window = rec[start : start + len(ref)]
+        if len(window) < len(ref):
+            break
+        w = (window - window.mean()) / (window.std() or 1.0)
+        best = max(best, float((w * ref).mean()))
+    return best
+
+
+def test_demo_callee_answers_greets_and_acknowledges_dtmf(demo) -> None:
+    harness, heard = demo
+    engine, callee = harness.engine, harness.callee
+    caller = engine.add_account(AccountSpec(user="agent", domain="127.0.0.1"))
+    call_id = engine.make_call(caller, callee.uri())
+    harness.wait_for(state_is(call_id, CallState.CONFIRMED))
+    time.sleep(4.0)  # the first seconds of the greeting (Hindi part)
+
+    engine.send_dtmf(call_id, "1")
+    harness.wait_for(lambda e: isinstance(e, DtmfReceived) and e.digit == "1")
+    deadline = time.monotonic() + 5
+    while not any(r.what == "dtmf" for r in callee.reactions()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(4.5)  # the whole "you pressed one" prompt (3.4 s)
+    engine.hangup(call_id)
+    harness.wait_for(state_is(call_id, CallState.DISCONNECTED))
+    engine.stop()
+    engine.audio_device.close()  # finishes the WAV header
+
+    reactions = callee.reactions()
+    assert [r.what for r in reactions] == ["answered", "dtmf"], reactions
+    assert reactions[1].digit == "1"
+    assert reactions[1].prompt.endswith("dtmf_1.wav")
+
+    samples, rate = read_wav(heard)
+    assert rate == RATE
+    assert len(samples) > 6 * RATE, "recording shorter than the call"
+    loud = envelope(samples) > 300.0  # int16 RMS; silence/comfort noise stays far below
+    assert loud.mean() > 0.3, "the greeting did not come through the headset bridge"
+    greeting = load_wav(sounds_dir() / "greeting.wav", RATE)[: 4 * RATE]
+    assert best_alignment(samples[: 6 * RATE], greeting) > 0.8
+    # The whole prompt's envelope matches the greeting at best ~0.55, itself ~0.9+.
+    prompt = load_wav(prompt_for_digit("1"), RATE)
+    assert best_alignment(samples[3 * RATE :], prompt) > 0.8, "no prompt after the key press"
+
+
+def test_prompt_files_exist_for_every_dtmf_key() -> None:
+    assert (sounds_dir() / "greeting.wav").is_file()
+    for key in "0123456789*#ABCD":
+        path = prompt_for_digit(key)
+        assert path is not None and path.is_file(), key
+    assert prompt_for_digit("x") is None
