@@ -201,8 +201,10 @@ class UserAgent:
     def is_closed(self, ev: dict[str, Any]) -> bool:
         raise NotImplementedError
 
-    def wait_for(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> float:
-        """Waits for an event matching ``pred``; returns the time it arrived."""
+    def wait_event(
+        self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+    ) -> tuple[float, dict[str, Any]]:
+        """Waits for an event matching ``pred``; returns when it arrived, and the event."""
         end = time.perf_counter() + timeout
         while True:
             left = end - time.perf_counter()
@@ -211,7 +213,10 @@ class UserAgent:
             with suppress(queue.Empty):
                 t, ev = self.events.get(timeout=left)
                 if pred(ev):
-                    return t
+                    return t, ev
+
+    def wait_for(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> float:
+        return self.wait_event(pred, timeout)[0]
 
     def drain(self) -> list[dict[str, Any]]:
         out = []
@@ -394,16 +399,16 @@ class Sampark(UserAgent):
         for line in self.proc.stderr:
             self.stderr_lines.append(line)
 
-    def _send(self, line: str) -> None:
+    def send(self, line: str) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
 
     def dial(self, uri: str) -> None:
-        self._send(f"dial {uri}")
+        self.send(f"dial {uri}")
 
     def hangup(self) -> None:
-        self._send("hangup")
+        self.send("hangup")
 
     def _state(self, ev: dict[str, Any]) -> str:
         return str(ev.get("state", "")) if "call_id" in ev and "state" in ev else ""
@@ -421,7 +426,7 @@ class Sampark(UserAgent):
 
     def stop(self) -> None:
         with suppress(OSError, ValueError):
-            self._send("quit")
+            self.send("quit")
         with suppress(subprocess.TimeoutExpired):
             self.proc.wait(15)
         stop_process(self.proc)
@@ -469,6 +474,93 @@ def measure_ua(ua: Any, uri: str, args: argparse.Namespace) -> UaResult:
     return res
 
 
+@contextmanager
+def jack_dummy() -> Iterator[str]:
+    """A private JACK server on the dummy driver (paced like a sound card); yields its name."""
+    name = f"sampark-bench-{os.getpid()}"
+    cmd = ["jackd", "-n", name, "-d", "dummy", "-r", "16000", "-p", "320"]
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        env = dict(os.environ, JACK_DEFAULT_SERVER=name)
+        subprocess.run(
+            ["jack_wait", "-w", "-t", "10"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # it reports every failed connect while it polls
+            timeout=15,
+        )
+        yield name
+    finally:
+        stop_process(proc)
+
+
+def gui_whole_app(uri: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The caller window + engine (tone device) in a call: RSS and CPU of the whole app."""
+    ua = Sampark(["--gui"])
+    ua.start()
+    try:
+        time.sleep(args.settle_s)
+        out: dict[str, Any] = {"rss_idle": rss_mib(ua.pid)}
+        place_call(ua, uri)
+        time.sleep(args.settle_s)
+        out["cpu_call"] = statistics.median(cpu_windows(ua.pid, args.call_s / 2))
+        out["rss_call"] = rss_mib(ua.pid)
+        end_call(ua)
+    finally:
+        ua.stop()
+    return out
+
+
+def busy_intervals(ua: Sampark, verb: str, seconds: float) -> tuple[list[float], int]:
+    ua.drain()
+    ua.send(f"{verb} {seconds}")
+    _, done = ua.wait_event(lambda ev: ev.get("event") == "busy_done", seconds + 30)
+    per_stream = done["intervals_ms"]
+    worst = max(per_stream.values(), key=lambda v: p99(v) if v else 0.0, default=[])
+    return worst, int(done.get("repaints", 0))
+
+
+def gui_callback_intervals(uri: str, args: argparse.Namespace) -> dict[str, Any]:
+    """PortAudio bridge on JACK dummy in a call; callback intervals while the window is busy."""
+    with jack_dummy() as server:
+        ua = Sampark(["--gui", "--portaudio", ""], env={"JACK_DEFAULT_SERVER": server})
+        ua.start()
+        try:
+            place_call(ua, uri)
+            time.sleep(args.settle_s)
+            quiet, _ = busy_intervals(ua, "quiet", args.busy_s / 2)
+            busy, repaints = busy_intervals(ua, "busy", args.busy_s)
+            end_call(ua)
+        finally:
+            ua.stop()
+    if not busy:
+        return {"notes": ["no PortAudio callbacks recorded while busy"]}
+    return {
+        "cb_p99": p99(busy),
+        "cb_max": max(busy),
+        "cb_p99_quiet": p99(quiet) if quiet else float("nan"),
+        "cb_count": len(busy),
+        "repaints_per_s": repaints / args.busy_s,
+    }
+
+
+def measure_gui(uri: str, args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"notes": []}
+    for label, step in (("whole app", gui_whole_app), ("callback", gui_callback_intervals)):
+        print(f"measuring sampark ({label}) ...", file=sys.stderr, flush=True)
+        try:
+            res = step(uri, args)
+        except Exception as exc:  # one failed phase must not hide the other numbers
+            out["notes"].append(f"{label}: {type(exc).__name__}: {exc}")
+            continue
+        out["notes"] += res.pop("notes", [])
+        out.update(res)
+    return out
+
+
 # -- report ----------------------------------------------------------------------------------
 
 
@@ -489,7 +581,21 @@ def verdict(value: float, limit: float) -> bool | None:
     return None if value != value or limit != limit else value <= limit
 
 
-def build_rows(b: UaResult, s: UaResult, gui: dict[str, float]) -> list[Row]:
+def extra_lines(gui: dict[str, Any]) -> list[str]:
+    """Context for the GUI figures (informational, no target)."""
+    lines = []
+    if "cpu_call" in gui:
+        lines.append(f"whole app in call: CPU {gui['cpu_call']:.2f} % of a core (window idle)")
+    if "cb_p99" in gui:
+        lines.append(
+            f"callback intervals while busy: n={gui['cb_count']}, max {gui['cb_max']:.2f} ms, "
+            f"{gui['repaints_per_s']:.0f} resize+repaints/s; "
+            f"p99 with the window quiet: {gui['cb_p99_quiet']:.2f} ms"
+        )
+    return lines
+
+
+def build_rows(b: UaResult, s: UaResult, gui: dict[str, Any]) -> list[Row]:
     rows = [
         Row(
             "CPU idle (% of a core)",
@@ -586,20 +692,18 @@ def main(argv: list[str] | None = None) -> int:
             print("measuring sampark (headless engine) ...", file=sys.stderr, flush=True)
             results["sampark"] = measure_ua(Sampark(), uri, args)
             if not args.no_gui:
-                gui = measure_gui(uri, args, Path(tmp))
+                gui = measure_gui(uri, args)
     b = results.get("baresip", UaResult("baresip"))
     s = results.get("sampark", UaResult("sampark"))
     print_table(build_rows(b, s, gui))
-    for note in b.notes + s.notes + [str(n) for n in gui.get("notes", [])]:  # type: ignore[attr-defined]
+    for line in extra_lines(gui):
+        print(line)
+    for note in b.notes + s.notes + list(gui.get("notes", [])):
         print(f"note: {note}")
     if args.json:
         raw = {k: vars(v) for k, v in results.items()} | {"gui": gui}
         Path(args.json).write_text(json.dumps(raw, indent=2, default=str))
     return 0
-
-
-def measure_gui(uri: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    return {}
 
 
 if __name__ == "__main__":

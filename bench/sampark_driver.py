@@ -8,10 +8,10 @@ per line on stdout: ``{"event": "ready", ...}``, then the engine's events (``to_
 Modes:
 * headless (default): ``SipEngine`` with a tone as the headset's capture, playback discarded —
   the same null audio baresip gets.
-* ``--gui``: the caller window (``ui``) on top of the same engine, shown (offscreen or Xvfb);
-  with ``--busy`` the window is resized and repainted continuously on the GUI thread.
+* ``--gui``: the caller window (``ui``) on top of the same engine, shown (offscreen or Xvfb),
+  commanded through ``Phone``; adds the ``busy SECONDS`` command (see ``sampark_gui.py``).
 * ``--portaudio DEVICE``: the headset is the real PortAudio bridge (e.g. on JACK's dummy
-  driver); callback intervals are recorded and printed on ``quit`` as ``{"event": "intervals"}``.
+  driver) instead of the tone device; ``busy`` reports its callback intervals.
 """
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ def tone_device() -> AudioDevice:
     return ToneDevice(freq_hz=440.0)
 
 
-def portaudio_device(spec: str) -> AudioDevice:
+def portaudio_device(name: str) -> AudioDevice:
+    """The real PortAudio bridge; ``name`` "" is the default device (JACK's in the bench)."""
     from softphone.audio.portaudio import PortAudioDevice
 
-    device: Any = int(spec) if spec.isdigit() else spec
-    return PortAudioDevice(capture=device, playback=device)
+    return PortAudioDevice(capture=name, playback=name)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -66,7 +66,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--sip-port", type=int, default=0)
     ap.add_argument("--rtp-port", type=int, default=40000)
     ap.add_argument("--gui", action="store_true", help="show the caller window")
-    ap.add_argument("--busy", action="store_true", help="resize/repaint the window in a loop")
     ap.add_argument("--portaudio", metavar="DEVICE", help="PortAudio device name or index")
     return ap.parse_args(argv)
 
@@ -123,22 +122,13 @@ def run_headless(args: argparse.Namespace, device: AudioDevice) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.setswitchinterval(0.001)
-    recorder = None
-    if args.portaudio:
-        from bench.gui_busy import IntervalRecorder
-
-        device = portaudio_device(args.portaudio)
-        recorder = IntervalRecorder.attach(device)
-    else:
-        device = tone_device()
+    device = portaudio_device(args.portaudio) if args.portaudio is not None else tone_device()
     if args.gui:
-        from bench.gui_busy import run_gui
+        from sampark_gui import run_gui  # this folder is on sys.path when run as a script
 
         run_gui(args, device, make_engine, emit, event_dict)
     else:
         run_headless(args, device)
-    if recorder is not None:
-        emit({"event": "intervals", "ms": recorder.intervals_ms()})
     emit({"event": "bye"})
     return 0
 
