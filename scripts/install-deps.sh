@@ -84,9 +84,12 @@ make_venv() {
   "$VENV/bin/python" -m pip install -q --upgrade pip
 }
 
+fresh() { [[ -f "$1" && "$1" -nt "$ROOT/pyproject.toml" ]]; }
+
 pip_install() {
   local extra="$1" stamp="$VENV/.sampark-$1.stamp"
-  if [[ -f "$stamp" && "$stamp" -nt "$ROOT/pyproject.toml" ]]; then return 0; fi
+  fresh "$stamp" && return 0
+  [[ $extra == runtime ]] && fresh "$VENV/.sampark-test.stamp" && return 0
   local target="."
   [[ "$extra" == test ]] && target=".[test]"
   log "pip install -e '$target'"
@@ -97,6 +100,4 @@ pip_install() {
 install_debs "${RUNTIME_PKGS[@]}"
 [[ $MODE == test ]] && install_debs "${TEST_PKGS[@]}"
 make_venv
-pip_install runtime
-[[ $MODE == test ]] && pip_install test
-exit 0
+if [[ $MODE == test ]]; then pip_install test; else pip_install runtime; fi
