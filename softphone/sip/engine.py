@@ -222,7 +222,7 @@ class SipEngine(QObject):
         return self._device
 
     def active_call_ids(self) -> list[int]:
-        return sorted(self._core.calls) if self._core else []
+        return sorted(list(self._core.calls)) if self._core else []  # list(): atomic under GIL
 
     @staticmethod
     def build_info() -> dict[str, object]:
