@@ -18,6 +18,16 @@ from server.db import make_engine
 from server.security import load_signing_key
 
 VERSION = "1.0.0"
+ERROR_RESPONSES = {
+    400: "malformed request",
+    401: "missing, invalid or expired token; or bad credentials",
+    403: "not allowed for this role or centre",
+    404: "no such object",
+    409: "conflicts with concurrently stored data; retry",
+    413: "body too large",
+    422: "validation error",
+    503: "database busy or unreachable; retry later",
+}
 
 
 def create_app(database_url: str | None = None, run_migrations: bool = True) -> FastAPI:
@@ -37,8 +47,8 @@ def create_app(database_url: str | None = None, run_migrations: bool = True) -> 
         description="Campaigns, contact leases, outcomes and presence. See docs/api.md.",
         lifespan=lifespan,
         responses={
-            401: {"model": schema.ErrorResponse, "description": "missing or bad token"},
-            422: {"model": schema.ErrorResponse, "description": "validation error"},
+            code: {"model": schema.ErrorResponse, "description": text}
+            for code, text in ERROR_RESPONSES.items()
         },
     )
     app.state.engine = engine

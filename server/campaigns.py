@@ -6,9 +6,9 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, insert, select
 
-from server import schema
+from server import db, schema
 from server.errors import not_found
 from server.tables import campaigns, scripts
 
@@ -75,3 +75,23 @@ def within_window(row: Any, moment: datetime) -> bool:
     start, end = _hhmm(row.window_start), _hhmm(row.window_end)
     start = start or time(0, 0)
     return start <= local and (end is None or local < end)
+
+
+def add_script_version(conn: Connection, campaign_id: int, body: schema.ScriptIn) -> Any:
+    current = conn.execute(
+        select(func.max(scripts.c.version)).where(
+            scripts.c.campaign_id == campaign_id, scripts.c.language == body.language
+        )
+    ).scalar()
+    new_id = conn.execute(
+        insert(scripts).values(
+            campaign_id=campaign_id,
+            language=body.language,
+            version=(current or 0) + 1,
+            title=body.title,
+            sections=[s.model_dump() for s in body.sections],
+            questions=[q.model_dump() for q in body.questions],
+            created_at=db.now(),
+        )
+    ).inserted_primary_key[0]
+    return conn.execute(select(scripts).where(scripts.c.id == new_id)).first()

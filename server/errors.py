@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,20 @@ async def _http(_req: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _integrity(_req: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity conflict: %s", exc)
+    return JSONResponse(_body("conflict", "conflicts with data stored concurrently; retry"), 409)
+
+
+async def _unavailable(_req: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", exc)
+    return JSONResponse(
+        _body("unavailable", "database busy or unreachable; retry later"),
+        503,
+        headers={"Retry-After": "2"},
+    )
+
+
 async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled server error", exc_info=exc)
     return JSONResponse(_body("internal_error", "internal server error"), 500)
@@ -67,6 +82,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

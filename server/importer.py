@@ -71,23 +71,34 @@ def _validate(text: str, existing: set[str]) -> _Run:
     if "\x00" in text:
         run.rejected.append(schema.RejectedRow(line=0, reasons=["file contains NUL bytes"]))
         return run
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing or not ({"phones", "phone"} & set(header)):
-        need = ", ".join(missing + ([] if {"phones", "phone"} & set(header) else ["phones"]))
-        run.rejected.append(schema.RejectedRow(line=1, reasons=[f"missing columns: {need}"]))
-        return run
-    reader.fieldnames = header
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
-        for number, raw in enumerate(reader, start=2):
-            if number > MAX_ROWS + 1:
-                run.rejected.append(schema.RejectedRow(line=number, reasons=["too many rows"]))
-                break
-            _row(run, reader.line_num, raw)
+        if _header(run, reader):
+            _rows(run, reader)
     except csv.Error as exc:
+        run.valid.clear()  # a file we cannot parse is not imported at all
         run.rejected.append(schema.RejectedRow(line=reader.line_num, reasons=[f"csv: {exc}"]))
     return run
+
+
+def _header(run: _Run, reader: csv.DictReader[str]) -> bool:
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    has_phones = bool({"phones", "phone"} & set(header))
+    missing = [c for c in REQUIRED if c not in header] + ([] if has_phones else ["phones"])
+    if missing:
+        reason = f"missing columns: {', '.join(missing)}"
+        run.rejected.append(schema.RejectedRow(line=1, reasons=[reason]))
+        return False
+    reader.fieldnames = header
+    return True
+
+
+def _rows(run: _Run, reader: csv.DictReader[str]) -> None:
+    for number, raw in enumerate(reader, start=2):
+        if number > MAX_ROWS + 1:
+            run.rejected.append(schema.RejectedRow(line=number, reasons=["too many rows"]))
+            return
+        _row(run, reader.line_num, raw)
 
 
 def _row(run: _Run, line: int, raw: dict[str, Any]) -> None:

@@ -316,7 +316,7 @@ class AgentPresence(BaseModel):
 
 
 class DncIn(Strict):
-    phone: Annotated[str, Field(min_length=1, max_length=20)]
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ().-]{8,18}$")]
     reason: Annotated[str, Field(max_length=200)] = "requested"
 
 

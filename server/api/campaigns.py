@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from server import campaigns as rules
@@ -82,27 +82,7 @@ def add_script(
     """Publish a new version of the campaign's script in one language."""
     with engine.begin() as conn:
         rules.get_campaign(conn, campaign_id)
-        return _script_out(add_script_version(conn, campaign_id, body))
-
-
-def add_script_version(conn: Any, campaign_id: int, body: schema.ScriptIn) -> Any:
-    current = conn.execute(
-        select(func.max(scripts.c.version)).where(
-            scripts.c.campaign_id == campaign_id, scripts.c.language == body.language
-        )
-    ).scalar()
-    new_id = conn.execute(
-        insert(scripts).values(
-            campaign_id=campaign_id,
-            language=body.language,
-            version=(current or 0) + 1,
-            title=body.title,
-            sections=[s.model_dump() for s in body.sections],
-            questions=[q.model_dump() for q in body.questions],
-            created_at=db.now(),
-        )
-    ).inserted_primary_key[0]
-    return conn.execute(select(scripts).where(scripts.c.id == new_id)).first()
+        return _script_out(rules.add_script_version(conn, campaign_id, body))
 
 
 @router.post(
