@@ -458,3 +458,22 @@ def test_missing_password_variable_is_a_usage_error() -> None:
     code, events, _ = run_cli(["call", "sip:x@127.0.0.1:9", "--password-env", env_name, "--json"])
     assert code == 2
     assert events[-1]["event"] == "error" and env_name in events[-1]["message"]
+
+
+def test_launcher_headless_commands_never_import_widgets() -> None:
+    probe = (
+        "import sys\n"
+        "from ui import launcher\n"
+        "code = launcher.main(['doctor', '--json'])\n"
+        "assert 'PySide6.QtWidgets' not in sys.modules, 'widgets imported'\n"
+        "assert 'PySide6.QtGui' not in sys.modules, 'QtGui imported'\n"
+        "sys.exit(code)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    env.pop("DISPLAY", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["event"] == "doctor"

@@ -136,3 +136,29 @@ def test_prompt_files_exist_for_every_dtmf_key() -> None:
         path = prompt_for_digit(key)
         assert path is not None and path.is_file(), key
     assert prompt_for_digit("x") is None
+
+
+def test_sampark_demo_window_dials_the_callee(qtbot, tmp_path: Path) -> None:
+    """``sampark demo`` as the launcher builds it (offscreen): the number field holds the
+    callee's URI, the Dial action reaches CONFIRMED and the greeting reaches the headset."""
+    from softphone import config
+    from ui import launcher
+
+    heard = tmp_path / "window-heard.wav"
+    parts = launcher.build_demo(config.load({"audio_backend": "null"}))
+    try:
+        qtbot.addWidget(parts.window)
+        parts.engine.set_audio_device(FileDevice(record=heard))
+        assert parts.callee is not None
+        assert parts.window.dial_panel.number() == parts.callee.uri()
+        qtbot.waitUntil(parts.phone.can_dial, timeout=5000)
+        parts.window.actions.trigger("dial")
+        qtbot.waitUntil(parts.phone.talking, timeout=10000)
+        qtbot.wait(2500)
+        parts.window.actions.trigger("hangup")
+        qtbot.waitUntil(lambda: parts.phone.call is None, timeout=10000)
+        assert [r.what for r in parts.callee.reactions()] == ["answered"]
+    finally:
+        parts.shutdown()
+    samples, _rate = read_wav(heard)
+    assert (envelope(samples) > 300.0).mean() > 0.3, "greeting not heard in the window demo"
