@@ -50,15 +50,19 @@ def create_user(
     centre_id: int | None,
     password: str | None = None,
     sip_domain: str = "127.0.0.1",
+    password_hash: str | None = None,
 ) -> tuple[int, str]:
-    """Create a user; returns its id and the (possibly generated) password."""
+    """Create a user; returns its id and the (possibly generated) password.
+
+    ``password_hash`` (a hash of ``password`` made earlier) skips the deliberately slow KDF.
+    """
     password = password or secrets.token_urlsafe(12)
     sip = role == "caller"
     new_id = conn.execute(
         insert(users).values(
             username=username,
             display_name=username.replace("_", " ").title(),
-            password_hash=hash_password(password),
+            password_hash=password_hash or hash_password(password),
             role=role,
             centre_id=centre_id,
             sip_username=username if sip else None,
