@@ -125,7 +125,8 @@ def default_device(kind: Kind, devices: list[DeviceInfo] | None = None) -> Devic
     flagged = [
         d for d in usable if (d.is_default_input if kind == "input" else d.is_default_output)
     ]
-    return (flagged or usable or [None])[0]
+    candidates = flagged or usable
+    return candidates[0] if candidates else None
 
 
 def resolve(wanted: str, kind: Kind, devices: list[DeviceInfo] | None = None) -> DeviceInfo | None:

@@ -109,7 +109,7 @@ class FileDevice(AudioDevice, _Recorder):
         super().open(clock_rate, samples_per_frame)
         if self.play_path is not None:
             self._samples = load_wav(self.play_path, clock_rate)
-            self._bytes = memoryview(self._samples).cast("B")
+            self._bytes = self._samples.data.cast("B")
             self._pos = 0
             self.finished = len(self._samples) == 0
         self._open_record(clock_rate)
@@ -170,7 +170,7 @@ class ToneDevice(AudioDevice, _Recorder):
         self._ramp = np.arange(samples_per_frame, dtype=np.float64) * self._step
         self._tmp = np.empty(samples_per_frame, dtype=np.float64)
         self._out = np.empty(samples_per_frame, dtype=np.int16)
-        self._out_view = memoryview(self._out).cast("B")
+        self._out_view = self._out.data.cast("B")
         self._open_record(clock_rate)
 
     def close(self) -> None:

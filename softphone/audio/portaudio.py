@@ -101,9 +101,8 @@ class PortAudioDevice(AudioDevice):
 
         self.close()
         super().open(clock_rate, samples_per_frame)
-        ring = {"capacity": self.ring_capacity, "target": self.ring_target, "stats": self.stats}
-        self._cap_ring = FrameRing(samples_per_frame, **ring)
-        self._play_ring = FrameRing(samples_per_frame, **ring)
+        self._cap_ring = self._ring()
+        self._play_ring = self._ring()
         devices = list_devices()
         try:
             if self.capture_name is not None:
@@ -119,6 +118,11 @@ class PortAudioDevice(AudioDevice):
         except Exception:
             self.close()
             raise
+
+    def _ring(self) -> FrameRing:
+        return FrameRing(
+            self.samples_per_frame, self.ring_capacity, self.ring_target, stats=self.stats
+        )
 
     def close(self) -> None:
         streams, self._streams = self._streams, []
@@ -161,7 +165,7 @@ class PortAudioDevice(AudioDevice):
             return direct
         rs = BlockResampler(block, n)
         out = np.zeros(n, dtype=np.int16)
-        out_bytes = memoryview(out).cast("B")
+        out_bytes = out.data.cast("B")
 
         def resampled(indata: Any, frames: int, _t: Any, status: Any) -> None:
             clock.tick()
@@ -189,9 +193,9 @@ class PortAudioDevice(AudioDevice):
             return direct
         rs = BlockResampler(n, block)
         tmp = np.zeros(n, dtype=np.int16)
-        tmp_bytes = memoryview(tmp).cast("B")
+        tmp_bytes = tmp.data.cast("B")
         out = np.zeros(block, dtype=np.int16)
-        out_bytes = memoryview(out).cast("B")
+        out_bytes = out.data.cast("B")
 
         def resampled(outdata: Any, frames: int, _t: Any, status: Any) -> None:
             clock.tick()

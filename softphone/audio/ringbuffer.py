@@ -54,7 +54,7 @@ class FrameRing:
         ]
         self._frames = np.frombuffer(self._store, dtype=np.int16).reshape(capacity, frame_samples)
         self._soft = np.zeros(frame_samples, dtype=np.int16)  # last frame at -12 dB
-        self._soft_view = memoryview(self._soft).cast("B")
+        self._soft_view = self._soft.data.cast("B")
         self._silence = memoryview(bytes(self.frame_bytes))
         self._lock = threading.Lock()
         self._w = 0  # frames ever written (monotonic)
