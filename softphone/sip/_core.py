@@ -438,9 +438,9 @@ class Core:
                 numbers = _pj.stream_numbers(call, idxs[0])
             except pj.Error:
                 continue
-            self.emit(self._stats_event(call_id, numbers))
+            self.emit(self._stats_event(call_id, numbers, call.srtp_active))
 
-    def _stats_event(self, call_id: int, numbers: dict) -> MediaStats:
+    def _stats_event(self, call_id: int, numbers: dict, srtp: bool) -> MediaStats:
         mos = estimate_mos(
             numbers["codec"], numbers["rx_loss_pct"], numbers["jitter_ms"], numbers["rtt_ms"]
         )
@@ -449,7 +449,12 @@ class Core:
             stats = self.headset.device.stats
             underruns, drift = stats.underruns, stats.drift_corrections
         return MediaStats(
-            call_id=call_id, mos=mos, underruns=underruns, drift_corrections=drift, **numbers
+            call_id=call_id,
+            mos=mos,
+            underruns=underruns,
+            drift_corrections=drift,
+            srtp=srtp,
+            **numbers,
         )
 
     # -- callbacks (Sink) --------------------------------------------------------------
@@ -480,6 +485,7 @@ class Core:
             return
         call.media_active = bool(_pj.audio_media_indexes(call))
         call.on_hold = _pj.local_hold(call)
+        call.srtp_active = call.media_active and _pj.srtp_active(call)
         try:
             self.media.wire(call_id, self.uses_headset(call_id))
         except pj.Error as err:

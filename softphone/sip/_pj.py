@@ -51,6 +51,7 @@ PJ_TRANSPORT_TYPES = {
     Transport.TLS: pj.PJSIP_TRANSPORT_TLS,
 }
 _PY_LEVELS = {0: logging.CRITICAL, 1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO}
+_DTMF_IS_UPDATE = 1  # PJMEDIA_STREAM_DTMF_IS_UPDATE (not exported by the wheel)
 _HIDDEN_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 
@@ -127,6 +128,7 @@ class PjCall(pj.Call):
         self.on_hold = False
         self.muted = False
         self.media_active = False
+        self.srtp_active = False
         self.state = (
             CallState.INCOMING if direction is CallDirection.INCOMING else CallState.CALLING
         )
@@ -155,12 +157,12 @@ class PjCall(pj.Call):
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         self.sink.on_media_state(self.call_id)
 
-    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
-        method = (
-            DtmfMethod.SIP_INFO
-            if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO
-            else DtmfMethod.RFC4733
-        )
+    def onDtmfEvent(self, prm: pj.OnDtmfEventParam) -> None:
+        """RFC 4733 (start, updates, end) and SIP INFO digits: report each digit once."""
+        if prm.flags & _DTMF_IS_UPDATE:
+            return
+        info = prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO
+        method = DtmfMethod.SIP_INFO if info else DtmfMethod.RFC4733
         self.sink.on_dtmf(DtmfReceived(self.call_id, str(prm.digit), method))
 
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
@@ -299,6 +301,14 @@ def local_hold(call: pj.Call) -> bool:
     )
 
 
+def srtp_active(call: pj.Call) -> bool:
+    """Whether SRTP protects the call's media (pjsua2 exposes this only in the call dump)."""
+    try:
+        return "SRTP status: Active" in call.dump(True, "")
+    except pj.Error:
+        return False
+
+
 def stream_numbers(call: pj.Call, index: int) -> dict:
     """Raw RTP/RTCP figures of one stream, in the units ``MediaStats`` uses."""
     stream = call.getStreamStat(index)
@@ -316,5 +326,4 @@ def stream_numbers(call: pj.Call, index: int) -> dict:
         "rx_loss_pct": round(100.0 * lost / (received + lost), 2) if received + lost else 0.0,
         "jitter_ms": round(rx.jitterUsec.last / 1000.0, 2),
         "rtt_ms": round(stat.rttUsec.last / 1000.0, 2),
-        "srtp": info.proto != pj.PJMEDIA_TP_PROTO_RTP_AVP,
     }

@@ -1,0 +1,194 @@
+"""Incoming calls, DTMF, transfer, mute, SRTP modes and log scrubbing against sipp."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from conftest import SHARED_TESTDATA, wait_until
+
+from softphone.sip.events import (
+    CallState,
+    CallStateChanged,
+    DtmfMethod,
+    DtmfReceived,
+    EngineError,
+    IncomingCall,
+    MediaStats,
+    SrtpMode,
+    TransferProgress,
+)
+from softphone.sip.spec import AccountSpec
+
+pytestmark = [pytest.mark.sipp, pytest.mark.timeout(60)]
+LOCAL = AccountSpec(user="alice", domain="127.0.0.1")
+
+
+def engine_target(engine) -> str:
+    return f"127.0.0.1:{engine.local_ports['udp']}"
+
+
+def incoming(events) -> IncomingCall:
+    event = events.wait_for(lambda e: isinstance(e, IncomingCall), 10)
+    assert isinstance(event, IncomingCall)
+    return event
+
+
+def test_incoming_call_rings_then_is_answered(engine, events, sipp):
+    engine.add_account(LOCAL)
+    sp = sipp("uac-call.xml", "-rtp_echo", remote=engine_target(engine), service="alice")
+    call = incoming(events)
+    assert call.remote_display == "Campaign Line"
+    assert ("X-Campaign-Id", "camp-42") in call.headers
+    events.wait_call(call.call_id, CallState.EARLY)  # we sent 180
+    engine.answer(call.call_id)
+    events.wait_call(call.call_id, CallState.CONFIRMED)
+    rfc = events.wait_for(lambda e: isinstance(e, DtmfReceived), 5)
+    assert (rfc.digit, rfc.method) == ("1", DtmfMethod.RFC4733)
+    info = events.wait_for(lambda e: isinstance(e, DtmfReceived) and e is not rfc, 5)
+    assert (info.digit, info.method) == ("5", DtmfMethod.SIP_INFO)
+    end = events.wait_call(call.call_id, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+    assert events.call_states(call.call_id) == [
+        CallState.INCOMING,
+        CallState.EARLY,
+        CallState.CONNECTING,
+        CallState.CONFIRMED,
+        CallState.DISCONNECTED,
+    ]
+    assert end.code == 200
+    wait_until(lambda: engine.active_call_ids() == [], 2)
+
+
+def test_incoming_call_rejected(engine, events, sipp):
+    engine.add_account(LOCAL)
+    sp = sipp("uac-reject.xml", remote=engine_target(engine), service="alice")
+    call = incoming(events)
+    events.wait_call(call.call_id, CallState.EARLY)
+    engine.reject(call.call_id, 603, "Decline")
+    end = events.wait_call(call.call_id, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+    assert end.code == 603
+    wait_until(lambda: engine.active_call_ids() == [], 2)
+
+
+def test_bad_ack_from_caller(engine, events, sipp):
+    """pjsip's uac-bad-ack scenario: an ACK for the BYE's 200 must not upset the engine."""
+    engine.add_account(LOCAL, auto_answer=True)
+    scenario = (SHARED_TESTDATA / "sipp" / "pjsip" / "uac-bad-ack.xml").resolve()
+    sp = sipp(scenario, "-d", "500", remote=engine_target(engine), service="alice")
+    call = incoming(events)
+    events.wait_call(call.call_id, CallState.CONFIRMED)
+    events.wait_call(call.call_id, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+    wait_until(lambda: engine.active_call_ids() == [], 2)
+
+
+def _answered_call(engine, events, sp, spec: AccountSpec = LOCAL) -> int:
+    account = engine.add_account(spec)
+    call = engine.make_call(account, f"sip:service@{sp.uri_host}")
+    events.wait_call(call, CallState.CONFIRMED)
+    events.wait_for(lambda e: isinstance(e, CallStateChanged) and e.media_active, 5)
+    return call
+
+
+def test_dtmf_rfc4733_round_trip_through_echo(engine, events, sipp):
+    sp = sipp("uas-dtmf-echo.xml", "-rtp_echo")
+    call = _answered_call(engine, events, sp)
+    engine.send_dtmf(call, "19#")
+    for digit in "19#":
+        got = events.wait_for(lambda e, d=digit: isinstance(e, DtmfReceived) and e.digit == d, 5)
+        assert got.method is DtmfMethod.RFC4733
+    engine.hangup(call)
+    events.wait_call(call, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+
+
+def test_dtmf_falls_back_to_sip_info(engine, events, sipp):
+    sp = sipp("uas-dtmf-info.xml", "-rtp_echo")
+    call = _answered_call(engine, events, sp)
+    engine.send_dtmf(call, "1#")
+    wait_until(lambda: sp.messages().count("INFO sip:") >= 2, 5, "two INFO requests")
+    engine.hangup(call)
+    events.wait_call(call, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+    assert not events.of(EngineError, call_id=call)
+
+
+def test_blind_transfer(engine, events, sipp):
+    sp = sipp("uas-transfer.xml", "-rtp_echo")
+    call = _answered_call(engine, events, sp)
+    engine.transfer(call, "sip:agent2@127.0.0.1")
+    final = events.wait_for(lambda e: isinstance(e, TransferProgress) and e.final, 5)
+    assert (final.code, final.call_id) == (200, call)
+    events.wait_call(call, CallState.DISCONNECTED)  # we hang up after a successful transfer
+    assert sp.wait() == 0, sp.diagnostics()
+    assert events.of(TransferProgress, call_id=call)[0].code in (100, 200)
+
+
+def test_mute_is_reported_and_reversible(engine, events, sipp):
+    sp = sipp("uas-answer.xml", "-rtp_echo")
+    call = _answered_call(engine, events, sp)
+    engine.set_mute(call, True)
+    events.wait_for(lambda e: isinstance(e, CallStateChanged) and e.muted, 3)
+    engine.set_mute(call, False)
+    events.wait_for(
+        lambda e: (
+            isinstance(e, CallStateChanged)
+            and not e.muted
+            and e.ts > events.of(CallStateChanged, muted=True)[0].ts
+        ),
+        3,
+    )
+    engine.hangup(call)
+    events.wait_call(call, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+
+
+@pytest.mark.parametrize(
+    ("mode", "profile", "offer_has_crypto", "secured"),
+    [
+        (SrtpMode.DISABLED, "RTP/AVP", False, False),
+        (SrtpMode.OPTIONAL, "RTP/AVP", True, True),
+        (SrtpMode.MANDATORY, "RTP/SAVP", True, True),
+    ],
+)
+def test_srtp_modes(engine, events, sipp, mode, profile, offer_has_crypto, secured):
+    sp = sipp("uas-srtp.xml", "-key", "profile", profile)
+    spec = AccountSpec(user="alice", domain="127.0.0.1", srtp=mode)
+    call = _answered_call(engine, events, sp, spec)
+    stats = events.wait_for(lambda e: isinstance(e, MediaStats) and e.call_id == call, 3)
+    engine.hangup(call)
+    events.wait_call(call, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+    offer = sp.messages().split("INVITE sip:", 1)[1].split("SIP/2.0 200", 1)[0]
+    assert ("a=crypto:" in offer) is offer_has_crypto
+    assert (f"{profile} " in offer) or mode is SrtpMode.OPTIONAL
+    assert stats.srtp is secured
+
+
+def test_logs_hold_no_secrets(engine_factory, events, sipp, caplog):
+    """A call with digest auth and SDES-SRTP at full log level leaks no secret into logs."""
+    password = "Al1ce-s3cret"
+    engine = engine_factory(log_level=6)
+    caplog.set_level(logging.DEBUG, logger="sampark.sip")
+    sp = sipp("uas-auth-401.xml", "-rtp_echo")
+    spec = AccountSpec(user="alice", domain="127.0.0.1", password=password, srtp=SrtpMode.OPTIONAL)
+    call = _answered_call(engine, events, sp, spec)
+    engine.hangup(call)
+    events.wait_call(call, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+    trace = sp.messages()
+    keys = [
+        line.split("inline:", 1)[1].split("|")[0].strip()
+        for line in trace.splitlines()
+        if "inline:" in line
+    ]
+    assert keys, "the offer carried SDES keys"
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "INVITE sip:" in text and "a=crypto" in text  # messages were logged...
+    assert password not in text  # ...but not the secrets
+    assert 'response="' not in text and "Authorization: Digest" not in text
+    assert "8f1c0ffee5eed5a1d" not in text  # the server's nonce
+    for key in keys:
+        assert key not in text
