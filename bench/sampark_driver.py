@@ -24,6 +24,7 @@ import sys
 import threading
 from typing import Any
 
+from softphone.audio import use_audio_switch_interval
 from softphone.audio.device import AudioDevice
 from softphone.sip.engine import SipEngine
 from softphone.sip.events import Event
@@ -121,7 +122,7 @@ def run_headless(args: argparse.Namespace, device: AudioDevice) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sys.setswitchinterval(0.001)
+    use_audio_switch_interval()  # what the app and the CLI do at start-up
     device = portaudio_device(args.portaudio) if args.portaudio is not None else tone_device()
     if args.gui:
         from sampark_gui import run_gui  # this folder is on sys.path when run as a script
