@@ -151,7 +151,12 @@ class FileDevice(AudioDevice, _Recorder):
 
 
 class ToneDevice(AudioDevice, _Recorder):
-    """A continuous sine tone as capture (phase-continuous across frames)."""
+    """A continuous sine tone as capture (phase-continuous across frames).
+
+    The tone is precomputed for one second (plus one frame, so a frame never wraps): for a
+    whole-number frequency that second is exactly periodic, and each frame is one slice copy.
+    Other frequencies are computed per frame with numpy.
+    """
 
     name = "tone"
 
@@ -163,6 +168,7 @@ class ToneDevice(AudioDevice, _Recorder):
         self.freq_hz = freq_hz
         self.amplitude = amplitude
         self._phase = 0.0
+        self._pos = 0
 
     def open(self, clock_rate: int, samples_per_frame: int) -> None:
         super().open(clock_rate, samples_per_frame)
@@ -171,12 +177,26 @@ class ToneDevice(AudioDevice, _Recorder):
         self._tmp = np.empty(samples_per_frame, dtype=np.float64)
         self._out = np.empty(samples_per_frame, dtype=np.int16)
         self._out_view = self._out.data.cast("B")
+        self._table_view: memoryview | None = None
+        if float(self.freq_hz).is_integer():
+            n = np.arange(clock_rate + samples_per_frame, dtype=np.float64)
+            table = np.sin(n * self._step) * (32767.0 * self.amplitude)
+            self._table = table.astype(np.int16)
+            self._table_view = self._table.data.cast("B")
+            self._pos = 0
         self._open_record(clock_rate)
 
     def close(self) -> None:
         self._close_record()
 
     def read_capture(self, buf: memoryview) -> None:
+        table = self._table_view
+        if table is not None:
+            start = self._pos * 2
+            buf[:] = table[start : start + len(buf)]
+            self._pos = (self._pos + len(buf) // 2) % self.clock_rate
+            self.stats.frames_out += 1
+            return
         tmp = self._tmp
         np.add(self._ramp, self._phase, out=tmp)
         np.sin(tmp, out=tmp)
