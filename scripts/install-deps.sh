@@ -3,7 +3,7 @@
 #
 #   scripts/install-deps.sh          runtime: Qt/PortAudio libraries, fonts, .venv with the app
 #   scripts/install-deps.sh --test   also the test peers (sipp, kamailio, baresip, jackd, Xvfb)
-#                                    and the test extras (pytest, ruff, mypy, ...)
+#                                    and every extra in pyproject.toml (test, ...)
 #
 # Idempotent and quick on a second run: apt runs only for missing packages, pip only when
 # pyproject.toml changed since the last install. Environment knobs:
@@ -84,6 +84,15 @@ make_venv() {
   "$VENV/bin/python" -m pip install -q --upgrade pip
 }
 
+all_extras() {
+  "$VENV/bin/python" - "$ROOT/pyproject.toml" <<'PY'
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    extras = tomllib.load(f)["project"].get("optional-dependencies", {})
+print(",".join(sorted(extras)) or "test")
+PY
+}
+
 fresh() { [[ -f "$1" && "$1" -nt "$ROOT/pyproject.toml" ]]; }
 
 pip_install() {
@@ -91,7 +100,8 @@ pip_install() {
   fresh "$stamp" && return 0
   [[ $extra == runtime ]] && fresh "$VENV/.sampark-test.stamp" && return 0
   local target="."
-  [[ "$extra" == test ]] && target=".[test]"
+  # Test mode installs every extra (test, and e.g. server if defined): the suite covers all.
+  [[ "$extra" == test ]] && target=".[$(all_extras)]"
   log "pip install -e '$target'"
   (cd "$ROOT" && "$VENV/bin/python" -m pip install -q -e "$target")
   touch "$stamp"
