@@ -113,8 +113,9 @@ def _check(batch: _Batch, item: schema.OutcomeIn) -> str | None:
 
 def _store(batch: _Batch, item: schema.OutcomeIn, digest: str) -> schema.OutcomeResult:
     values = _row(batch, item, digest)
-    inserted = batch.conn.execute(insert_outcome(batch.conn).values(**values)).rowcount
-    if not inserted:  # a concurrent request stored the same UUID first
+    stmt = insert_outcome(batch.conn).values(**values).returning(outcomes.c.uuid)
+    inserted = batch.conn.execute(stmt).first()  # rowcount is not reliable on every driver
+    if inserted is None:  # a concurrent request stored the same UUID first
         known = _existing(batch.conn, item)
         return _result(item.uuid, S.duplicate if known == digest else S.conflict)
     _apply(batch, item)
