@@ -8,7 +8,7 @@ while a call is confirmed.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from softphone.phone import CallInfo, Phone
 from softphone.sip.events import CallDirection, CallState
@@ -17,7 +17,7 @@ from ui.quality_indicator import QualityIndicator
 from ui.widgets import action_button, format_duration
 
 
-class CallPanel(QWidget):
+class CallPanel(QFrame):
     def __init__(self, phone: Phone, actions: CommandActions, parent: QWidget | None = None):
         super().__init__(parent)
         self._phone = phone
@@ -53,9 +53,10 @@ class CallPanel(QWidget):
         controls = QGridLayout()
         for index, button in enumerate(self.buttons.values()):
             controls.addWidget(button, index // 2, index % 2)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(info)
+        layout.addStretch(1)
         layout.addLayout(controls)
 
     def timer_text(self) -> str:

@@ -107,6 +107,13 @@ class SettingsDialog(QDialog):
         for label, text in zip(self.labels, texts, strict=True):
             label.setText(text)
         self.combos["ringer_device"].setToolTip(self.tr("Where incoming calls ring"))
+        standard = QDialogButtonBox.StandardButton
+        for button, text in (
+            (standard.Ok, self.tr("OK")),
+            (standard.Apply, self.tr("Apply")),
+            (standard.Cancel, self.tr("Cancel")),
+        ):
+            self.buttons.button(button).setText(text)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

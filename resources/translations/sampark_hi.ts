@@ -233,5 +233,17 @@
         <source>Where incoming calls ring</source>
         <translation>आने वाली कॉल की घंटी कहाँ बजे</translation>
     </message>
+    <message>
+        <source>OK</source>
+        <translation>ठीक है</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>लागू करें</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>रद्द करें</translation>
+    </message>
 </context>
 </TS>
