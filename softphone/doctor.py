@@ -14,13 +14,17 @@ Three probes, each returning plain data for the CLI to print (text or JSON):
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import ssl
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TextIO
+
+from softphone import config
+from softphone.cli import EXIT_CHECK_FAILED, EXIT_OK, Reporter, resolve_identity
 
 KNOWN_LIMITS: tuple[str, ...] = (
     "The pjsua2-python wheel has no sound devices: audio goes through the PortAudio bridge.",
@@ -201,16 +205,23 @@ def pjsua2_report() -> dict[str, Any]:
 
 
 def portaudio_report() -> dict[str, Any]:
-    """PortAudio's devices, as the audio layer sees them."""
+    """PortAudio's devices, as the audio layer sees them (``ok`` False if PortAudio is absent)."""
     try:
-        from softphone.audio import devices  # type: ignore[attr-defined]
-
-        found = [_jsonable_device(d) for d in devices.list_devices()]
-        return {"ok": True, "source": "softphone.audio.devices", "devices": found}
+        from softphone.audio import devices
     except ImportError:
-        pass
-    except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "devices": []}
+        return _sounddevice_report()
+    problem = devices.portaudio_problem()
+    if problem:
+        return {"ok": False, "source": "softphone.audio.devices", "error": problem, "devices": []}
+    found = []
+    for info in devices.list_devices():
+        entry = _jsonable_device(info)
+        entry["label"] = info.label
+        found.append(entry)
+    return {"ok": True, "source": "softphone.audio.devices", "devices": found}
+
+
+def _sounddevice_report() -> dict[str, Any]:
     try:
         import sounddevice
 
@@ -239,3 +250,95 @@ def environment_report() -> dict[str, Any]:
         "platform": platform.platform(),
         "pid": os.getpid(),
     }
+
+
+# -- the command ----------------------------------------------------------------------
+
+
+def run_doctor(args: argparse.Namespace, settings: config.Settings, reporter: Reporter) -> int:
+    ident = resolve_identity(args, settings)
+    report: dict[str, Any] = {
+        "event": "doctor",
+        "environment": environment_report(),
+        "pjsua2": pjsua2_report(),
+        "portaudio": portaudio_report(),
+        "registrar": None,
+        "known_limits": list(KNOWN_LIMITS),
+        "settings_problems": list(settings.problems),
+    }
+    if ident.account.registrar:
+        result = probe_registrar(
+            ident.account.registrar, ident.account.transport.value, args.probe_timeout
+        )
+        report["registrar"] = result.to_dict()
+    failures = _doctor_failures(report)
+    report["ok"] = not failures
+    report["failures"] = failures
+    report["warnings"] = _doctor_warnings(report)
+    if reporter.as_json:
+        reporter.emit(report)
+    else:
+        print_doctor(report, reporter.out)
+    return EXIT_OK if not failures else EXIT_CHECK_FAILED
+
+
+def _doctor_failures(report: dict[str, Any]) -> list[str]:
+    failures = []
+    if not report["pjsua2"].get("ok"):
+        failures.append(f"pjsua2: {report['pjsua2'].get('error')}")
+    if not report["portaudio"].get("ok"):
+        failures.append(f"PortAudio: {report['portaudio'].get('error')}")
+    registrar = report["registrar"]
+    if registrar is not None and not registrar["ok"]:
+        failures.append(f"registrar {registrar['target']}: {registrar['error']}")
+    return failures
+
+
+def _doctor_warnings(report: dict[str, Any]) -> list[str]:
+    warnings = []
+    if report["pjsua2"].get("ok") and not report["pjsua2"].get("tls"):
+        warnings.append("this pjsua2 build has no TLS: SIP over TLS is impossible here")
+    pa = report["portaudio"]
+    if pa.get("ok") and not pa.get("devices"):
+        warnings.append("PortAudio sees no audio devices: calls will be silent (plug a headset)")
+    return warnings
+
+
+def print_doctor(report: dict[str, Any], out: TextIO) -> None:
+    def line(text: str = "") -> None:
+        print(text, file=out)
+
+    env = report["environment"]
+    line(f"Python {env['python']} on {env['platform']}")
+    line("pjsua2:")
+    for key, value in report["pjsua2"].items():
+        if key != "known_limits":  # listed once, below
+            line(f"  {key}: {_short(value)}")
+    pa = report["portaudio"]
+    line(f"PortAudio ({pa.get('source', 'unavailable')}): {len(pa.get('devices', []))} device(s)")
+    if pa.get("error"):
+        line(f"  error: {pa['error']}")
+    for dev in pa.get("devices", []):
+        line(f"  - {dev.get('label') or dev.get('name', dev)}")
+    reg = report["registrar"]
+    if reg is None:
+        line("Registrar: none configured (not checked)")
+    elif reg["ok"]:
+        line(f"Registrar {reg['target']} ({reg['transport']}): {reg['status_line']}")
+        line(f"  answered in {reg['rtt_ms']:.0f} ms")
+    else:
+        line(f"Registrar {reg['target']} ({reg['transport']}): NO ANSWER - {reg['error']}")
+    for problem in report["settings_problems"]:
+        line(f"Settings: {problem}")
+    line("Known limits:")
+    for limit in report["known_limits"]:
+        line(f"  - {limit}")
+    for warning in report["warnings"]:
+        line(f"Warning: {warning}")
+    line("OK" if report["ok"] else "FAILED: " + "; ".join(report["failures"]))
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)

@@ -386,30 +386,23 @@ def test_ctrl_c_hangs_up_cleanly(sipp_factory) -> None:
     assert sipp.wait() == 0  # sipp got its BYE
 
 
-def test_answer_one_call_from_sipp_uac(tmp_path: Path) -> None:
+@pytest.mark.parametrize("count", [1, 2])
+def test_answer_calls_from_sipp_uac(tmp_path: Path, count: int) -> None:
+    """``answer --count N``: sipp places N calls (overlapping when N > 1); exit 0 after N."""
     port = free_port()
     record = tmp_path / "heard.wav"
-    args = ["answer", "--listen", f"127.0.0.1:{port}", "--count", "1", "--json"]
+    args = ["answer", "--listen", f"127.0.0.1:{port}", "--count", str(count), "--json"]
     args += ["--record", str(record), "--timeout", "40"]
-    proc = subprocess.Popen(
-        [*CLI, *args],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    proc = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     try:
         first = json.loads(proc.stdout.readline())
         assert first["event"] == "listening" and first["udp"] == port, first
         sipp_port, media = free_port(), free_media_port()
         uac_cmd = [SIPP, "-sn", "uac", f"127.0.0.1:{port}", "-i", "127.0.0.1"]
-        uac_cmd += ["-p", str(sipp_port), "-mp", str(media), "-m", "1", "-nostdin"]
-        uac_cmd += ["-timeout", "30s", "-timeout_error"]
-        uac = subprocess.run(
-            uac_cmd,
-            capture_output=True,
-            cwd=tmp_path,
-            timeout=40,
-        )
+        uac_cmd += ["-p", str(sipp_port), "-mp", str(media), "-m", str(count), "-nostdin"]
+        uac_cmd += ["-d", "1500", "-timeout", "30s", "-timeout_error"]  # 1.5 s of talk
+        uac = subprocess.run(uac_cmd, capture_output=True, cwd=tmp_path, timeout=40)
         code = proc.wait(timeout=20)
         events = [json.loads(line) for line in proc.stdout.read().splitlines() if line.strip()]
     finally:
@@ -418,10 +411,14 @@ def test_answer_one_call_from_sipp_uac(tmp_path: Path) -> None:
     assert uac.returncode == 0, uac.stdout[-2000:]
     assert code == 0, events
     summary = summary_of(events)
-    assert summary["answered"] == 1
-    assert summary["calls"][0]["answered"] is True
-    assert "incoming_call" in [e["event"] for e in events]
-    assert record.exists()
+    assert summary["answered"] == count
+    assert [c["answered"] for c in summary["calls"]] == [True] * count
+    assert all(c["duration_s"] >= 1.0 for c in summary["calls"])
+    assert [e["event"] for e in events].count("incoming_call") == count
+    names = ["heard.wav"] if count == 1 else [f"heard-{i}.wav" for i in range(1, count + 1)]
+    for name in names:  # recorded for the whole call (sipp sends no RTP: silence)
+        with wave.open(str(tmp_path / name), "rb") as w:
+            assert w.getnframes() / w.getframerate() > 0.5, name
 
 
 def test_doctor_json_reports_build_and_registrar(sipp_factory) -> None:
