@@ -1,13 +1,16 @@
 """Audio device choices for the settings dialog, and switching the headset device.
 
 A *provider* is a callable returning ``[(name, factory), ...]`` where ``factory()`` makes a fresh
-``AudioDevice`` for that name. The caller window takes one injected (tests pass file devices);
-without one it asks ``softphone.audio.devices`` when that module is available, else offers only
-the null device. Capture and playback may be different devices: ``SplitDevice`` joins them.
+``AudioDevice`` for that name. A factory that accepts a keyword ``role`` is told which side is
+wanted ("capture", "playback" or "both"), so a split choice opens only the streams it uses.
+The launcher injects the PortAudio provider (``ui.launcher.portaudio_provider``), tests inject
+file devices; without one the window offers only the null device. Capture and playback may be
+different devices: ``SplitDevice`` joins them.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from softphone.audio.device import AudioDevice, NullDevice
@@ -20,17 +23,16 @@ NULL_NAME = "null"
 
 
 def default_provider() -> DeviceList:
-    """Devices from ``softphone.audio.devices`` if present; always includes the null device."""
-    found: DeviceList = []
-    try:
-        from softphone.audio import devices  # type: ignore[attr-defined]
+    """Only the null device (silence): used when no provider is injected."""
+    return [(NULL_NAME, NullDevice)]
 
-        found = list(devices.list_devices())
-    except (ImportError, AttributeError, OSError):
-        found = []
-    if not any(name == NULL_NAME for name, _ in found):
-        found.append((NULL_NAME, NullDevice))
-    return found
+
+def _build(factory: DeviceFactory, role: str) -> AudioDevice:
+    try:
+        accepts_role = "role" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # builtins / classes without a signature
+        accepts_role = False
+    return factory(role=role) if accepts_role else factory()  # type: ignore[call-arg]
 
 
 class SplitDevice(AudioDevice):
@@ -76,8 +78,11 @@ class HeadsetSwitcher:
         factories = dict(self._provider())
         fallback = factories.get(NULL_NAME, NullDevice)
         if capture == playback:
-            return factories.get(playback, fallback)()
-        return SplitDevice(factories.get(capture, fallback)(), factories.get(playback, fallback)())
+            return _build(factories.get(playback, fallback), "both")
+        return SplitDevice(
+            _build(factories.get(capture, fallback), "capture"),
+            _build(factories.get(playback, fallback), "playback"),
+        )
 
     def switch(self, capture: str, playback: str) -> AudioDevice:
         device = self.make(capture, playback)
