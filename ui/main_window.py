@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.audio.ringer import Ringer
 from softphone.config import Settings
 from softphone.phone import Failure, Phone
 from softphone.sip.events import IncomingCall, RegState
@@ -40,11 +41,14 @@ class MainWindow(QMainWindow):
         settings: Settings,
         audio_devices_provider: DeviceProvider | None = None,
         parent: QWidget | None = None,
+        *,
+        ringer: Ringer | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
         self.phone = phone
         self.settings = settings
+        self.ringer = ringer
         self.switcher = HeadsetSwitcher(phone.engine, audio_devices_provider or default_provider)
         self.actions = CommandActions(phone, parent=self)
         self.registration_label = QLabel(self)
@@ -90,6 +94,7 @@ class MainWindow(QMainWindow):
         self.phone.registration_changed.connect(self._show_registration)
         self.phone.commands_changed.connect(self._show_registration)
         self.phone.incoming_call_arrived.connect(self._show_incoming)
+        self.phone.incoming_call_withdrawn.connect(self._stop_ringing)
         self.phone.failure_reported.connect(self._show_failure)
         self.phone.call_ended.connect(lambda _info: self.dial_panel.entry.setFocus())
 
@@ -112,12 +117,18 @@ class MainWindow(QMainWindow):
         self.registration_label.setText(f'<span style="color:{colour}">●</span> {text}')
 
     def _show_incoming(self, call: IncomingCall) -> None:
+        if self.ringer is not None:
+            self.ringer.start()
         dialog = IncomingCallDialog(self.phone, self.actions, call, self)
         dialog.finished.connect(lambda _r: setattr(self, "incoming_dialog", None))
         self.incoming_dialog = dialog
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
+
+    def _stop_ringing(self, _call_id: int) -> None:
+        if self.ringer is not None:
+            self.ringer.stop()
 
     def _show_failure(self, failure: Failure) -> None:
         text = f"{failure.code} {failure.reason}" if failure.code else failure.reason
@@ -140,8 +151,10 @@ class MainWindow(QMainWindow):
         self.settings_dialog.open()
         return self.settings_dialog
 
-    def _switch_devices(self, capture: str, playback: str, _ringer: str) -> None:
+    def _switch_devices(self, capture: str, playback: str, ringer: str) -> None:
         self.switcher.switch(capture, playback)
+        if self.ringer is not None and ringer != self.ringer.device:
+            self.ringer.set_device(ringer)
 
     def _switch_language(self, language: str) -> None:
         app = QCoreApplication.instance()

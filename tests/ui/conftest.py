@@ -24,6 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from softphone import config
 from softphone.audio.files import FileDevice, write_wav
+from softphone.audio.ringer import Ringer
 from softphone.phone import Phone
 from softphone.sip.engine import SipEngine
 from softphone.sip.events import IncomingCall
@@ -133,12 +134,20 @@ def file_devices(tmp_path: Path) -> tuple[list[FileDevice], Callable[[], list]]:
 
 
 @pytest.fixture
-def window(qtbot, phone: Phone, settings: config.Settings, file_devices, qapp) -> Iterator:
+def ringer(tmp_path: Path) -> Iterator[Ringer]:
+    """The real ringer, writing to a WAV file instead of a PortAudio device."""
+    ring = Ringer(sink=tmp_path / "ring-out.wav")
+    yield ring
+    ring.stop()
+
+
+@pytest.fixture
+def window(qtbot, phone: Phone, settings: config.Settings, file_devices, ringer, qapp) -> Iterator:
     from ui import i18n
     from ui.main_window import MainWindow
 
     _made, provider = file_devices
-    win = MainWindow(phone, settings, audio_devices_provider=provider)
+    win = MainWindow(phone, settings, audio_devices_provider=provider, ringer=ringer)
     qtbot.addWidget(win)
     win.show()
     win.activateWindow()

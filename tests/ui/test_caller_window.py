@@ -138,12 +138,15 @@ def test_hold_mute_dtmf_and_quality_in_call(qtbot, window, line) -> None:
     wait_for(qtbot, lambda: phone.call is None)
 
 
-def test_incoming_call_prompt_answered_with_a_click(qtbot, window, line, sipp_uac) -> None:
+def test_incoming_call_prompt_answered_with_a_click(qtbot, window, line, sipp_uac, ringer) -> None:
     phone = window.phone
     uac = sipp_uac(pause_ms=1500)
     wait_for(qtbot, lambda: window.incoming_dialog is not None)
     dialog = window.incoming_dialog
     assert dialog.isVisible()
+    assert ringer.ringing
+    pause(qtbot, 0.3)
+    assert ringer.sink.stat().st_size > 44  # ring samples are being written
     assert "sipp" in dialog.caller_label.text()
     assert window.actions["answer"].isEnabled()
     assert not window.actions["dial"].isEnabled()
@@ -152,6 +155,7 @@ def test_incoming_call_prompt_answered_with_a_click(qtbot, window, line, sipp_ua
     wait_for(qtbot, lambda: talking(phone))
     assert phone.call.direction is CallDirection.INCOMING
     assert window.incoming_dialog is None
+    assert not ringer.ringing
     wait_for(qtbot, lambda: phone.call is None)  # sipp sends BYE after its pause
     assert uac.wait() == 0, uac.output()
 
@@ -171,6 +175,7 @@ def test_incoming_call_prompt_rejected_with_escape(qtbot, window, line, sipp_uac
     )
     assert phone.call is None and phone.incoming is None
     assert window.incoming_dialog is None
+    assert not window.ringer.ringing
     assert uac.wait() != 0  # sipp's UAC expected 200 and got 603 Decline
 
 
