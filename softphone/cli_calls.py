@@ -235,7 +235,8 @@ def run_answer(args: argparse.Namespace, settings: config.Settings, reporter: Re
     session = None
     try:
         session = start_engine(ident.endpoint, AudioDevice(), reporter)
-        add_account(session, ident, args.register_timeout, use_headset=False, auto_answer=True)
+        # Answered here, not by the engine's auto_answer: calls beyond --count get 486 instead.
+        add_account(session, ident, args.register_timeout, use_headset=False)
         reporter.emit({"event": "listening", **session.engine.local_ports, "ts": time.time()})
         state = AnswerState(args.count)
         with StopFlag() as stop:
@@ -273,6 +274,7 @@ def _answer_event(
             engine.reject(event.call_id, 486, "Busy Here")
         else:
             state.calls[event.call_id] = len(state.calls) + state.finished + 1
+            engine.answer(event.call_id)
         session.reporter.event(event)
         return
     call_id = getattr(event, "call_id", None)

@@ -178,6 +178,23 @@ Content-Length: 0
 """
 
 
+REGISTER_FORBIDDEN = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="registrar refuses">
+  <recv request="REGISTER"/>
+  <send><![CDATA[
+SIP/2.0 403 Forbidden
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -474,3 +491,24 @@ def test_launcher_headless_commands_never_import_widgets() -> None:
     assert proc.returncode in (0, 1), proc.stderr
     report = json.loads(proc.stdout)
     assert report["event"] == "doctor"
+
+
+def test_call_registration_refused_exits_3(sipp_factory) -> None:
+    sipp = sipp_factory(REGISTER_FORBIDDEN, "register403")
+    args = ["call", "sip:x@127.0.0.1", "--user", "u1", "--domain", "127.0.0.1"]
+    args += ["--registrar", f"sip:127.0.0.1:{sipp.port}", "--bind", "127.0.0.1"]
+    code, events, stderr = run_cli([*args, "--local-port", "0", "--json"])
+    assert code == 3, (events, stderr)
+    failed = [e for e in events if e["event"] == "registration" and e["state"] == "failed"]
+    assert failed and failed[0]["code"] == 403, events
+    assert events[-1]["event"] == "error" and "403" in events[-1]["message"]
+
+
+def test_doctor_probes_registrar_over_tcp(sipp_factory) -> None:
+    sipp = sipp_factory(OPTIONS_UAS, "options_tcp", ["-t", "t1"])
+    registrar = f"sip:127.0.0.1:{sipp.port};transport=tcp"
+    code, events, _ = run_cli(["doctor", "--registrar", registrar, "--json"])
+    report = events[0]
+    assert report["registrar"]["transport"] == "tcp"
+    assert report["registrar"]["status_line"] == "SIP/2.0 200 OK", report["registrar"]
+    assert code == (0 if report["ok"] else 1)
