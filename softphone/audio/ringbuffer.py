@@ -13,6 +13,12 @@ crystals, with different phase and jitter. Between them sits a ``FrameRing``:
 * **Latency bound**: if more than ``high_water`` frames are buffered when the reader comes, one
   old frame is skipped per read until the level is back under it (a drift correction), so a
   fast producer cannot build up latency beyond ``high_water`` frames.
+* **Idle sides are not drift.** pjmedia's conference only calls the headset port while a call
+  is wired to it, but PortAudio runs all the time. So an underrun is *counted* when the writer
+  next comes, an overrun when the reader next comes — and only if that side was away for at
+  most ``2 * capacity`` frames of the other. A side back from longer absence (a call ended,
+  another began) starts afresh: the writer flushes stale frames and re-primes uncounted, the
+  reader resumes ``target`` frames behind the writer. Counters therefore lag by up to one frame.
 
 Storage is preallocated; ``write``/``read`` copy one frame through preallocated memoryviews
 under an uncontended ``threading.Lock`` (about a microsecond). No logging. The counters go to
@@ -63,6 +69,11 @@ class FrameRing:
         self._started = False  # the first priming is not an underrun
         self._fillers = 0  # consecutive filler frames handed out
         self._last = -1  # slot of the last real frame read
+        self._idle = 2 * capacity  # a side absent for this many frames of the other is idle
+        self._since_read = self._idle + 1  # writes since the reader last came
+        self._since_write = self._idle + 1  # reads since the writer last came
+        self._pending_under = 0  # fillers not yet known to be drift (the writer may be gone)
+        self._pending_over = 0  # drops not yet known to be drift (the reader may be gone)
 
     @property
     def fill(self) -> int:
@@ -79,16 +90,31 @@ class FrameRing:
     def write(self, src: memoryview | bytes | bytearray) -> None:
         """Append one frame (``frame_bytes`` bytes); drops the oldest frame if full."""
         with self._lock:
+            if self._since_write > self._idle:  # back from idle: its gap was not drift
+                self._pending_under = 0
+                self._started = False
+                self._priming = True
+                self._r = self._w  # what is left is stale
+            else:
+                self._commit_underruns()
+            self._since_write = 0
+            self._since_read += 1
             if self._w - self._r >= self.capacity:
                 self._r += 1
-                self.stats.overruns += 1
-                self.stats.drift_corrections += 1
+                self._pending_over += 1
             self._slots[self._w % self.capacity][:] = src
             self._w += 1
 
     def read(self, dst: memoryview | bytearray) -> bool:
         """Fill ``dst`` with one frame; returns False if it got filler instead of audio."""
         with self._lock:
+            if self._since_read > self._idle:  # back from idle: resume at target latency
+                self._pending_over = 0
+                self._r = max(self._r, self._w - self.target)
+            else:
+                self._commit_overruns()
+            self._since_read = 0
+            self._since_write += 1
             level = self._w - self._r
             if self._priming and level >= self.target:
                 self._priming = False
@@ -106,10 +132,21 @@ class FrameRing:
             self._fillers = 0
             return True
 
+    def _commit_underruns(self) -> None:
+        if self._pending_under:
+            self.stats.underruns += self._pending_under
+            self.stats.drift_corrections += self._pending_under
+            self._pending_under = 0
+
+    def _commit_overruns(self) -> None:
+        if self._pending_over:
+            self.stats.overruns += self._pending_over
+            self.stats.drift_corrections += self._pending_over
+            self._pending_over = 0
+
     def _filler(self, dst: memoryview | bytearray) -> None:
         if self._started:
-            self.stats.underruns += 1
-            self.stats.drift_corrections += 1
+            self._pending_under += 1
         self._priming = True
         if self._fillers == 0 and self._last >= 0:
             np.right_shift(self._frames[self._last], 2, out=self._soft)

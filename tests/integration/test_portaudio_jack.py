@@ -155,3 +155,48 @@ def test_ringer_rings_on_the_jack_device(jack_server: dict[str, str]) -> None:
     finally:
         r.stop()
     assert not r.ringing
+
+
+@pytest.mark.sipp
+def test_engine_call_through_portaudio_on_jack(jack_server: dict[str, str], sipp) -> None:
+    """The whole path: pjmedia's clock thread -> HeadsetPort -> rings <- PortAudio (JACK)."""
+    from conftest import LOOPBACK, EventLog, free_rtp_base
+
+    from softphone.sip.engine import SipEngine
+    from softphone.sip.events import CallState, MediaStats
+    from softphone.sip.spec import AccountSpec, EndpointSpec
+
+    label = f"system [{JACK_API}]"
+    dev = PortAudioDevice(capture=label, playback=label)
+    events = EventLog()
+    spec = EndpointSpec(
+        bind_address=LOOPBACK, udp_port=0, tcp_port=None, rtp_port=free_rtp_base(),
+        rtp_port_range=100,
+    )  # fmt: skip
+    engine = SipEngine(spec, audio_device=dev)
+    engine.add_listener(events)
+    engine.start()
+    try:
+        sp = sipp("uas-answer.xml", "-rtp_echo")
+        acc = engine.add_account(AccountSpec(user="caller", domain=LOOPBACK))
+        cid = engine.make_call(acc, f"sip:echo@{sp.uri_host}")
+        events.wait_call(cid, CallState.CONFIRMED)
+        stats = events.wait_for(
+            lambda e: isinstance(e, MediaStats) and e.call_id == cid and e.rx_packets > 150, 10
+        )
+        engine.hangup(cid)
+        events.wait_call(cid, CallState.DISCONNECTED)
+        assert sp.wait() == 0, sp.diagnostics()
+    finally:
+        engine.stop()
+        dev.close()
+    assert isinstance(stats, MediaStats)
+    assert dev.stats.frames_in > 150 and dev.stats.frames_out > 150
+    for clock in (dev.capture_clock, dev.playback_clock):
+        iv = clock.intervals_ms()
+        assert len(iv) > 150
+        assert abs(float(np.median(iv)) - 20.0) < 0.5
+        assert float(np.percentile(iv, 99)) < 30.0
+    # pjmedia's clock and JACK's dummy both follow the system clock: little to correct
+    assert dev.stats.drift_corrections <= 10, dev.stats
+    assert 0 <= stats.drift_corrections <= dev.stats.drift_corrections  # reported in MediaStats

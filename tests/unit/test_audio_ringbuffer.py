@@ -68,15 +68,16 @@ def test_slow_producer_inserts_filler_and_counts_underruns() -> None:
 
 def test_overflow_drops_the_oldest_frame() -> None:
     ring = FrameRing(N, capacity=4, target=2)
+    buf = bytearray(N * 2)
+    ring.read(buf)  # the reader is active (priming)
     for v in range(1, 7):
         ring.write(_frame(v))
-    assert ring.stats.overruns == 2
     assert ring.fill == 4
-    buf = bytearray(N * 2)
     got = []
     while ring.fill:
         ring.read(buf)
         got.append(_value(buf))
+    assert ring.stats.overruns == 2  # counted once the reader came back
     assert got[-1] == 6
     assert 1 not in got and 2 not in got
 
@@ -90,7 +91,8 @@ def test_underrun_repeats_last_frame_softly_then_silence() -> None:
     assert ring.read(buf) is True and _value(buf) == 4000
     assert ring.read(buf) is False and _value(buf) == 1000  # -12 dB repeat
     assert ring.read(buf) is False and _value(buf) == 0
-    assert ring.stats.underruns == 2
+    ring.write(_frame(1))
+    assert ring.stats.underruns == 2  # counted once the writer came back
 
 
 def test_priming_waits_for_target() -> None:
@@ -134,3 +136,27 @@ def test_threads_hammering_the_ring_do_not_crash_or_tear_frames() -> None:
         t.join()
     assert not torn
     assert 0 <= ring.fill <= ring.capacity
+
+
+def test_idle_reader_or_writer_is_not_counted_as_drift() -> None:
+    ring = FrameRing(N, capacity=4, target=2)
+    buf = bytearray(N * 2)
+    for v in range(1, 21):  # writer runs, reader not started (no call wired yet)
+        ring.write(_frame(v))
+    assert ring.read(buf) is True and _value(buf) == 19  # resumes `target` behind the writer
+    assert ring.read(buf) is True and _value(buf) == 20
+    assert ring.stats.overruns == ring.stats.drift_corrections == 0
+    for _ in range(5):
+        ring.read(buf)  # a short gap of the writer ...
+    ring.write(_frame(30))
+    assert ring.stats.underruns == 5  # ... is drift
+    for _ in range(30):
+        ring.read(buf)  # a long one (the call ended) ...
+    ring.write(_frame(40))
+    ring.write(_frame(41))
+    assert ring.read(buf) is True and _value(buf) == 40
+    assert ring.stats.underruns == 5  # ... is not, and the new call primes uncounted
+    for v in range(30):
+        ring.write(_frame(50 + v))  # reader gone for long: drops not counted
+    ring.read(buf)
+    assert ring.stats.overruns == 0
