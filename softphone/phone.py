@@ -29,6 +29,7 @@ from softphone.sip.events import (
     MediaStats,
     RegistrationChanged,
     RegState,
+    TransferProgress,
 )
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class Phone(QObject):
     incoming_call_withdrawn = Signal(int)  # call id: answered, rejected or cancelled
     media_stats_updated = Signal(object)  # MediaStats of the current call
     failure_reported = Signal(object)  # Failure
+    transfer_progressed = Signal(object)  # TransferProgress of the current call
     commands_changed = Signal()  # something a command's enabled-predicate reads has changed
 
     def __init__(self, engine: SipEngine, parent: QObject | None = None) -> None:
@@ -124,6 +126,7 @@ class Phone(QObject):
         engine.incoming_call_received.connect(self._on_incoming)
         engine.media_stats_updated.connect(self._on_stats)
         engine.error_raised.connect(self._on_error)
+        engine.transfer_progressed.connect(self._on_transfer)
 
     @property
     def engine(self) -> SipEngine:
@@ -294,6 +297,12 @@ class Phone(QObject):
             return
         self.call = replace(call, stats=stats)
         self.media_stats_updated.emit(stats)
+
+    def _on_transfer(self, progress: TransferProgress) -> None:
+        if self.call is not None and progress.call_id == self.call.call_id:
+            self.transfer_progressed.emit(progress)
+            if progress.final and progress.code >= 300:
+                self._fail(progress.code, progress.reason, progress.call_id)
 
     def _on_error(self, error: EngineError) -> None:
         mine = error.call_id is None or (

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from softphone.audio.ringer import Ringer
 from softphone.config import Settings
 from softphone.phone import Failure, Phone
-from softphone.sip.events import IncomingCall, RegState
+from softphone.sip.events import IncomingCall, RegState, TransferProgress
 from ui import i18n
 from ui.actions import CommandActions
 from ui.audio_devices import DeviceProvider, HeadsetSwitcher, default_provider
@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.call_panel = CallPanel(phone, self.actions, self)
         self.incoming_dialog: IncomingCallDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.transfer_dialog: QInputDialog | None = None
         self._call_menu = QMenu(self)
         self._tools_menu = QMenu(self)
         self._wire_handlers()
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.phone.incoming_call_arrived.connect(self._show_incoming)
         self.phone.incoming_call_withdrawn.connect(self._stop_ringing)
         self.phone.failure_reported.connect(self._show_failure)
+        self.phone.transfer_progressed.connect(self._show_transfer)
         self.phone.call_ended.connect(lambda _info: self.dial_panel.entry.setFocus())
 
     # -- reactions -------------------------------------------------------------------
@@ -130,16 +132,29 @@ class MainWindow(QMainWindow):
         if self.ringer is not None:
             self.ringer.stop()
 
+    def _show_transfer(self, progress: TransferProgress) -> None:
+        text = self.tr("Transfer: %1 %2").replace("%1", str(progress.code))
+        self.statusBar().showMessage(text.replace("%2", progress.reason), 15000)
+
     def _show_failure(self, failure: Failure) -> None:
         text = f"{failure.code} {failure.reason}" if failure.code else failure.reason
         self.statusBar().showMessage(self.tr("Problem: %1").replace("%1", text), 15000)
 
-    def _ask_transfer_target(self) -> None:
-        target, ok = QInputDialog.getText(
-            self, self.tr("Transfer call"), self.tr("Transfer to number or SIP address:")
+    def _ask_transfer_target(self) -> QInputDialog:
+        """A non-modal prompt for the transfer target; the REFER goes out when it is accepted."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("transfer_dialog")
+        dialog.setWindowTitle(self.tr("Transfer call"))
+        dialog.setLabelText(self.tr("Transfer to number or SIP address:"))
+        dialog.setOkButtonText(self.tr("Transfer"))
+        dialog.setCancelButtonText(self.tr("Cancel"))
+        dialog.textValueSelected.connect(
+            lambda target: target.strip() and self.phone.transfer(target)
         )
-        if ok and target.strip():
-            self.phone.transfer(target)
+        dialog.finished.connect(lambda _r: setattr(self, "transfer_dialog", None))
+        self.transfer_dialog = dialog
+        dialog.open()
+        return dialog
 
     def open_settings(self) -> SettingsDialog:
         if self.settings_dialog is None:

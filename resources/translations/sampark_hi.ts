@@ -148,6 +148,10 @@
         <translation>पंजीकरण विफल: %1 %2</translation>
     </message>
     <message>
+        <source>Transfer: %1 %2</source>
+        <translation>ट्रांसफ़र: %1 %2</translation>
+    </message>
+    <message>
         <source>Problem: %1</source>
         <translation>समस्या: %1</translation>
     </message>
@@ -158,6 +162,14 @@
     <message>
         <source>Transfer to number or SIP address:</source>
         <translation>किस नंबर या SIP पते पर ट्रांसफ़र करें:</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>ट्रांसफ़र करें</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>रद्द करें</translation>
     </message>
     <message>
         <source>Sampark — caller</source>

@@ -13,6 +13,7 @@ import os
 import random
 import socket
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from softphone.sip.events import IncomingCall
 from softphone.sip.spec import AccountSpec, EndpointSpec
 
 CALLEE = "2002"
+SCENARIOS = Path(__file__).resolve().parent / "sipp"
 DEVICE_NAMES = ("File headset A", "File headset B")
 
 
@@ -51,6 +53,22 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_media_port() -> int:
+    """An even UDP port with the next three free too (sipp's media uses a few above it)."""
+    for _ in range(50):
+        port = free_udp_port()
+        if port % 2 or port > 65000:
+            continue
+        try:
+            for offset in (1, 2, 3):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                    sock.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free media port range")
 
 
 def _tone_wav(path: Path, freq: float = 440.0, seconds: float = 2.0, rate: int = 16000) -> Path:
@@ -178,6 +196,46 @@ class SippUac:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=5)
+
+
+class SippUas:
+    """sipp answering one call with a scenario from ``tests/ui/sipp``; stopped by PID."""
+
+    def __init__(self, tmp: Path, scenario: str) -> None:
+        self.port = free_udp_port()
+        self.log = tmp / f"{scenario}.sipp.log"
+        cmd = ["sipp", "-sf", str(SCENARIOS / f"{scenario}.xml"), "-i", "127.0.0.1"]
+        cmd += ["-p", str(self.port), "-mp", str(free_media_port()), "-m", "1", "-nostdin"]
+        cmd += ["-timeout", "30s", "-timeout_error", "-trace_err", "-trace_msg"]
+        self.proc = subprocess.Popen(
+            cmd, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, cwd=tmp
+        )
+        time.sleep(0.3)  # let sipp bind before the INVITE
+
+    def uri(self, user: str = "service") -> str:
+        return f"sip:{user}@127.0.0.1:{self.port}"
+
+    wait = SippUac.wait
+    stop = SippUac.stop
+
+    def output(self) -> str:
+        errors = sorted(self.log.parent.glob("*errors.log"))
+        text = self.log.read_text(errors="replace")[-1500:]
+        return text + "".join(p.read_text(errors="replace")[-1500:] for p in errors)
+
+
+@pytest.fixture
+def sipp_uas(tmp_path: Path) -> Iterator[Callable[[str], SippUas]]:
+    started: list[SippUas] = []
+
+    def start(scenario: str) -> SippUas:
+        uas = SippUas(tmp_path, scenario)
+        started.append(uas)
+        return uas
+
+    yield start
+    for uas in started:
+        uas.stop()
 
 
 @pytest.fixture
