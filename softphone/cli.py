@@ -150,6 +150,11 @@ def add_subcommands(sub: Any) -> None:
     call.add_argument("--play", type=Path, metavar="WAV", help="what the caller says")
     call.add_argument("--record", type=Path, metavar="WAV", help="record what the caller hears")
     call.add_argument("--dtmf", metavar="DIGITS", help="send these digits once answered")
+    call.add_argument(
+        "--headset",
+        action="store_true",
+        help="talk through the headset from settings (default without --play/--record: silence)",
+    )
 
     answer = sub.add_parser("answer", parents=[parent], help="auto-answer incoming calls")
     answer.add_argument("--listen", metavar="HOST:PORT", help="address to listen on")
@@ -315,10 +320,17 @@ def add_account(session: Session, ident: Identity, timeout: float, **kwargs: Any
     )
 
 
-def make_file_device(play: Path | None, record: Path | None) -> AudioDevice:
-    """A FileDevice (WAV in = what the caller says, WAV out = what they hear) or silence."""
+def make_call_device(args: argparse.Namespace, settings: config.Settings) -> AudioDevice:
+    """The caller's headset for ``call``: the WAV files, the configured headset, or silence."""
+    play, record = args.play, args.record
     if play is not None and not play.is_file():
         raise CliError(f"--play: no such file: {play}", EXIT_USAGE)
+    if args.headset:
+        if play is not None or record is not None:
+            raise CliError("--headset cannot be combined with --play/--record", EXIT_USAGE)
+        from softphone.audio import devices
+
+        return devices.open_headset(settings)
     if play is None and record is None:
         return AudioDevice()
     from softphone.audio.files import FileDevice

@@ -30,7 +30,7 @@ from softphone.cli import (
     Session,
     StopFlag,
     add_account,
-    make_file_device,
+    make_call_device,
     parse_listen,
     resolve_identity,
     start_engine,
@@ -80,7 +80,7 @@ class CallProgress:
             return EXIT_INTERRUPTED
         if self.timed_out:
             return EXIT_NO_ANSWER
-        if self.final_code >= 300:
+        if 300 <= self.final_code <= 699:  # a SIP final response; else a pj status code
             return EXIT_REJECTED
         return EXIT_ENGINE
 
@@ -125,7 +125,8 @@ def track_call_event(progress: CallProgress, event: Event) -> bool:
 
 def run_call(args: argparse.Namespace, settings: config.Settings, reporter: Reporter) -> int:
     ident = resolve_identity(args, settings)
-    device = make_file_device(args.play, args.record)
+    device = make_call_device(args, settings)
+    reporter.emit({"event": "audio_device", "name": device.name, "ts": time.time()})
     session = None
     try:
         session = start_engine(ident.endpoint, device, reporter)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,46 @@ Content-Length: 0
 """
 
 
+# Rings and never answers; accepts our CANCEL the RFC 3261 way (200 to CANCEL, 487 to INVITE).
+UAS_RING_FOREVER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas rings until cancelled">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+  <recv request="CANCEL"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <send><![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+CSeq: [cseq] INVITE
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
 REGISTER_FORBIDDEN = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="registrar refuses">
   <recv request="REGISTER"/>
@@ -309,14 +350,22 @@ def test_call_busy_exits_rejected_with_486(sipp_factory) -> None:
     assert sipp.wait() == 0
 
 
-def test_call_no_answer_times_out(sipp_factory) -> None:
-    sipp = sipp_factory(UAS_BUSY, "silent", ["-timeout", "8s"])  # never gets our INVITE
-    sipp.stop()  # nothing listens: the INVITE goes unanswered (or ICMP-refused)
-    code, events, _ = run_cli(["call", sipp.uri, *IDENTITY, "--timeout", "2", "--json"])
+def test_call_ring_no_answer_times_out_and_cancels(sipp_factory) -> None:
+    sipp = sipp_factory(UAS_RING_FOREVER, "ring")
+    code, events, stderr = run_cli(["call", sipp.uri, *IDENTITY, "--timeout", "2", "--json"])
+    assert code == 5, (events, stderr)
+    assert "early" in states(events)
     summary = summary_of(events)
-    assert summary["answered"] is False
-    assert code in (4, 5)  # 5 = ring timeout; 4 if pjsip saw ICMP and reported 503/408
-    assert code == summary["exit_code"]
+    assert summary["answered"] is False and summary["timed_out"] is True
+    assert summary["final_code"] == 487
+    assert sipp.wait() == 0  # sipp saw our CANCEL and the ACK for its 487
+
+
+def test_call_invalid_uri_is_an_engine_error() -> None:
+    code, events, _ = run_cli(["call", "sip:bad uri@@", *IDENTITY, "--json"])
+    assert code == 6
+    assert summary_of(events)["answered"] is False
+    assert any(e["event"] == "error" and e.get("where") == "make_call" for e in events)
 
 
 def test_dtmf_rfc4733_round_trip(sipp_factory) -> None:
@@ -512,3 +561,46 @@ def test_doctor_probes_registrar_over_tcp(sipp_factory) -> None:
     assert report["registrar"]["transport"] == "tcp"
     assert report["registrar"]["status_line"] == "SIP/2.0 200 OK", report["registrar"]
     assert code == (0 if report["ok"] else 1)
+
+
+@pytest.fixture
+def jack_env() -> Iterator[dict[str, str]]:
+    """A private JACK dummy server (paced, no sound card) for CLI subprocesses to find."""
+    name = f"sampark-cli-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
+    env = dict(os.environ)
+    env.update(JACK_NO_AUDIO_RESERVATION="1", JACK_NO_START_SERVER="1", JACK_DEFAULT_SERVER=name)
+    cmd = ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "16000", "-p", "320"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        ready = subprocess.run(
+            ["jack_wait", "-w", "-t", "10"], capture_output=True, text=True, env=env
+        )
+        assert "available" in ready.stdout, ready.stdout + ready.stderr
+        yield env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_doctor_lists_portaudio_devices_and_call_uses_headset(sipp_factory, jack_env) -> None:
+    """With a (JACK dummy) sound device: doctor lists it, ``call --headset`` talks through it."""
+    proc = subprocess.run(
+        [*CLI, "doctor", "--json"], capture_output=True, text=True, timeout=60, env=jack_env
+    )
+    report = json.loads(proc.stdout)
+    labels = [d["label"] for d in report["portaudio"]["devices"]]
+    assert any("JACK" in label for label in labels), labels
+    assert not any("no audio devices" in w for w in report["warnings"])
+
+    sipp = sipp_factory(UAS_ANSWER, "headset", ["-rtp_echo"])
+    args = [*CLI, "call", sipp.uri, *IDENTITY, "--headset", "--duration", "2.5", "--json"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=60, env=jack_env)
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert proc.returncode == 0, (events, proc.stderr[-2000:])
+    assert events[0] == {**events[0], "event": "audio_device", "name": "portaudio"}
+    stats = summary_of(events)["stats"]
+    assert stats["tx_packets"] > 50 and stats["rx_packets"] > 50, stats
