@@ -518,8 +518,8 @@ def busy_intervals(ua: Sampark, verb: str, seconds: float) -> tuple[list[float],
     ua.drain()
     ua.send(f"{verb} {seconds}")
     _, done = ua.wait_event(lambda ev: ev.get("event") == "busy_done", seconds + 30)
-    per_stream = done["intervals_ms"]
-    worst = max(per_stream.values(), key=lambda v: p99(v) if v else 0.0, default=[])
+    per_stream: dict[str, list[float]] = done["intervals_ms"]
+    worst: list[float] = max(per_stream.values(), key=lambda v: p99(v) if v else 0.0, default=[])
     return worst, int(done.get("repaints", 0))
 
 
@@ -676,6 +676,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def measure_safely(ua: UserAgent, uri: str, args: argparse.Namespace, notes: list[str]) -> UaResult:
+    """``measure_ua``, but a failing side becomes a note instead of hiding the other side."""
+    print(f"measuring {ua.name} ...", file=sys.stderr, flush=True)
+    try:
+        return measure_ua(ua, uri, args)
+    except Exception as exc:
+        notes.append(f"{ua.name}: {type(exc).__name__}: {exc}")
+        return UaResult(ua.name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for tool in ("sipp", "baresip"):
@@ -683,14 +693,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"missing {tool}: run scripts/install-deps.sh --test", file=sys.stderr)
             return 2
     results: dict[str, UaResult] = {}
-    gui: dict[str, float] = {}
+    gui: dict[str, Any] = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="sampark-bench-") as tmp, sipp_echo_uas() as uri:
+        notes: list[str] = []
         if args.only != "sampark":
-            print("measuring baresip ...", file=sys.stderr, flush=True)
-            results["baresip"] = measure_ua(Baresip(Path(tmp)), uri, args)
+            results["baresip"] = measure_safely(Baresip(Path(tmp)), uri, args, notes)
         if args.only != "baresip":
-            print("measuring sampark (headless engine) ...", file=sys.stderr, flush=True)
-            results["sampark"] = measure_ua(Sampark(), uri, args)
+            results["sampark"] = measure_safely(Sampark(), uri, args, notes)
             if not args.no_gui:
                 gui = measure_gui(uri, args)
     b = results.get("baresip", UaResult("baresip"))
@@ -698,7 +708,11 @@ def main(argv: list[str] | None = None) -> int:
     print_table(build_rows(b, s, gui))
     for line in extra_lines(gui):
         print(line)
-    for note in b.notes + s.notes + list(gui.get("notes", [])):
+    notes.append(
+        f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, "
+        f"on {os.cpu_count()} cores: other load skews every figure"
+    )
+    for note in notes + b.notes + s.notes + list(gui.get("notes", [])):
         print(f"note: {note}")
     if args.json:
         raw = {k: vars(v) for k, v in results.items()} | {"gui": gui}

@@ -75,7 +75,7 @@ class BusyLoop(QObject):
 class GuiDriver(QObject):
     def __init__(self, phone: Phone, window: MainWindow, device: AudioDevice, emit: Emit):
         super().__init__()
-        self.phone, self.window, self.device, self.emit = phone, window, device, emit
+        self.phone, self.window, self.device, self.report = phone, window, device, emit
         self.busy = BusyLoop(window, self._busy_done)
         self._ticks_before: dict[str, int] = {}
 
@@ -92,7 +92,7 @@ class GuiDriver(QObject):
         elif verb == "quit":
             QApplication.quit()
         else:
-            self.emit({"event": "error", "reason": f"unknown command {line!r}"})
+            self.report({"event": "error", "reason": f"unknown command {line!r}"})
 
     def _clocks(self) -> dict[str, Any]:
         names = ("capture_clock", "playback_clock")
@@ -104,7 +104,7 @@ class GuiDriver(QObject):
             all_ms = clock.intervals_ms().tolist()
             new = min(clock.count - self._ticks_before.get(name, 0) - 1, len(all_ms))
             intervals[name] = all_ms[len(all_ms) - new :] if new > 0 else []
-        self.emit({"event": "busy_done", "repaints": repaints, "intervals_ms": intervals})
+        self.report({"event": "busy_done", "repaints": repaints, "intervals_ms": intervals})
 
 
 def run_gui(
