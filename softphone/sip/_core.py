@@ -161,6 +161,7 @@ class Core:
         self.dead: list[_pj.PjCall] = []
         self.thread_id = threading.get_ident()
         self._next_stats = 0.0
+        self.clock_running = False
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -172,6 +173,7 @@ class Core:
         self.tls_available = bool(self.facts["tls"])
         self._create_transports()
         ep.libStart()
+        self.clock_running = True
         ep.audDevManager().setNullDev()
         spf = self.spec.clock_rate * self.spec.ptime_ms // 1000
         self.headset = HeadsetPort(self.device)
@@ -227,11 +229,26 @@ class Core:
         """After each libHandleEvents: delete ended calls, publish stats when due."""
         if self.dead:
             self._reap()
+        if not self.calls and self.clock_running:
+            self.set_clock(False)
         if self.calls:
             now = time.monotonic()
             if now >= self._next_stats:
                 self._next_stats = now + self.spec.stats_interval_s
                 self._publish_stats()
+
+    def set_clock(self, running: bool) -> None:
+        """Run the conference clock (pjsua's null sound device) only while calls exist, so an
+        idle engine costs no per-frame work; the headset port is clocked by it."""
+        assert self.ep is not None
+        if running == self.clock_running:
+            return
+        manager = self.ep.audDevManager()
+        if running:
+            manager.setNullDev()
+        else:
+            manager.setNoDev()
+        self.clock_running = running
 
     def _reap(self) -> None:
         dead, self.dead = self.dead, []
@@ -331,6 +348,7 @@ class Core:
         spec = self.account_opts[account_id][0]
         if not spec.proxy:
             uri = _pj.with_transport(uri, spec.transport)
+        self.set_clock(True)
         call = _pj.PjCall(account, self, call_id, CallDirection.OUTGOING)
         self.calls[call_id] = call
         self.call_account[call_id] = account_id
@@ -465,6 +483,7 @@ class Core:
         self.check_thread()
         account = self.accounts[account_id]
         call_id = self.next_id()
+        self.set_clock(True)
         call = _pj.PjCall(account, self, call_id, CallDirection.INCOMING, pj_call_id)
         self.calls[call_id] = call
         self.call_account[call_id] = account_id

@@ -12,9 +12,11 @@ so ``make_call`` can return the id before pjsua2 has created the call.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import queue
+import socket
 import threading
 from collections.abc import Callable
 
@@ -41,7 +43,26 @@ Listener = Callable[[Event], None]
 Command = Callable[[], None]
 log = logging.getLogger("sampark.sip.engine")
 
-_POLL_MS = 10
+_BUSY_POLL_MS = 10  # while calls exist (DESIGN.md §2)
+_IDLE_POLL_MS = 200  # no calls: commands wake the loop early (see _Waker); timers stay exact
+_KEEPALIVE = b"\r\n\r\n"  # RFC 5626 ping: pjsip reads and ignores it
+
+
+class _Waker:
+    """Ends a pending ``libHandleEvents`` early by sending a CRLF keep-alive to our own UDP
+    SIP port, so the SIP thread can wait long when idle yet run commands at once."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._addr = (host, port)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setblocking(False)
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):  # the loop still polls every _IDLE_POLL_MS
+            self._sock.sendto(_KEEPALIVE, self._addr)
+
+    def close(self) -> None:
+        self._sock.close()
 
 
 class SipEngineError(RuntimeError):
@@ -76,6 +97,7 @@ class SipEngine(QObject):
         self._running = False
         self._start_error: BaseException | None = None
         self._core: _Core | None = None
+        self._waker: _Waker | None = None
         self._signals = {
             RegistrationChanged: self.registration_changed,
             CallStateChanged: self.call_state_changed,
@@ -108,6 +130,7 @@ class SipEngine(QObject):
         if thread is None:
             return
         self._running = False
+        self._wake()
         thread.join(timeout)
         if thread.is_alive():
             raise SipEngineError("SIP thread did not stop in time")
@@ -240,6 +263,12 @@ class SipEngine(QObject):
         if not self._running:
             raise SipEngineError("engine is not running")
         self._commands.put(lambda: fn(self._core))  # type: ignore[arg-type]
+        self._wake()
+
+    def _wake(self) -> None:
+        waker = self._waker
+        if waker is not None and threading.current_thread() is not self._thread:
+            waker.wake()
 
     def _emit(self, event: Event) -> None:
         """Called on the SIP thread: listeners first, then signals."""
@@ -263,17 +292,26 @@ class SipEngine(QObject):
             self._ready.set()
             return
         self._core = core
+        if "udp" in core.ports:
+            host = self.spec.bind_address
+            self._waker = _Waker(
+                "127.0.0.1" if host in ("", "0.0.0.0") else host, core.ports["udp"]
+            )
         self._ready.set()
         try:
             self._loop(core)
         finally:
             core.shutdown(self._drain)
             core.destroy()
+            if self._waker is not None:
+                self._waker.close()
+                self._waker = None
 
     def _loop(self, core: _Core) -> None:
         while self._running:
             self._drain()
-            core.ep.libHandleEvents(_POLL_MS)
+            idle = not core.calls and self._waker is not None
+            core.ep.libHandleEvents(_IDLE_POLL_MS if idle else _BUSY_POLL_MS)
             core.tick()
 
     def _drain(self) -> None:
