@@ -1,5 +1,8 @@
 """Number entry with a dial pad. Idle, the pad types into the entry; in a call it sends DTMF.
 
+In a call the entry turns read-only, so digits typed on the keyboard go to the ``dtmf_<digit>``
+shortcuts instead of into the entry.
+
 The panel knows nothing about SIP: it triggers the ``dial`` and ``dtmf_<digit>`` actions from
 ``ui.actions.CommandActions`` and exposes the typed number through ``number()``.
 """
@@ -57,6 +60,7 @@ class DialPanel(QWidget):
         layout.addWidget(self.entry)
         layout.addWidget(self.pad)
         layout.addWidget(self.dial_button)
+        actions["dtmf_0"].changed.connect(self._follow_call)
         self.retranslate()
 
     def number(self) -> str:
@@ -69,6 +73,10 @@ class DialPanel(QWidget):
             return
         self.entry.insert(digit)
         self.entry.setFocus()
+
+    def _follow_call(self) -> None:
+        """In a call the entry is read-only, so typed digits reach the DTMF shortcuts."""
+        self.entry.setReadOnly(self._actions["dtmf_0"].isEnabled())
 
     def retranslate(self) -> None:
         self.entry.setPlaceholderText(self.tr("Number or SIP address"))

@@ -59,6 +59,7 @@ def test_dial_from_pad_connects_runs_timer_and_hangs_up(qtbot, window, line) -> 
     assert window.call_panel.remote_label.text() == CALLEE
     assert not window.actions["dial"].isEnabled()
     assert window.actions["hangup"].isEnabled()
+    assert window.dial_panel.entry.isReadOnly()  # keyboard digits are DTMF now
     wait_for(qtbot, lambda: window.call_panel.timer_text() == "00:02", 5)  # the timer runs
 
     ended: list = []
@@ -71,6 +72,7 @@ def test_dial_from_pad_connects_runs_timer_and_hangs_up(qtbot, window, line) -> 
     assert window.call_panel.state_label.text() == "Call ended"
     assert window.call_panel.timer_text() == "00:00"
     assert window.actions["dial"].isEnabled()
+    assert not window.dial_panel.entry.isReadOnly()  # typing numbers again
     wait_for(qtbot, lambda: not line.engine.active_call_ids())
 
 
@@ -125,6 +127,11 @@ def test_hold_mute_dtmf_and_quality_in_call(qtbot, window, line) -> None:
     # In a call the pad sends DTMF (heard by the callee account) instead of typing.
     qtbot.mouseClick(window.dial_panel.pad.buttons["5"], LEFT)
     wait_for(qtbot, lambda: any(d.digit == "5" and d.call_id in line.callee_calls for d in dtmf))
+    assert window.dial_panel.number() == CALLEE
+    # ... and so do digits typed on the keyboard, even with the number entry focused.
+    window.dial_panel.entry.setFocus()
+    qtbot.keyClicks(window.dial_panel.entry, "7")
+    wait_for(qtbot, lambda: any(d.digit == "7" and d.call_id in line.callee_calls for d in dtmf))
     assert window.dial_panel.number() == CALLEE
 
     quality = window.call_panel.quality
