@@ -14,7 +14,7 @@ from softphone.phone import CallInfo, Phone
 from softphone.sip.events import CallDirection, CallState
 from ui.actions import CommandActions
 from ui.quality_indicator import QualityIndicator
-from ui.widgets import action_button, format_duration
+from ui.widgets import action_button, display_uri, format_duration
 
 
 class CallPanel(QFrame):
@@ -77,7 +77,7 @@ class CallPanel(QFrame):
             self.timer_label.setText("00:00")
             self.quality.clear()
             return
-        self.remote_label.setText(_display_uri(info.remote_uri))
+        self.remote_label.setText(display_uri(info.remote_uri))
         self.state_label.setText(self._state_text(info))
         if info.confirmed_at is not None and not self._timer.isActive():
             self._timer.start()
@@ -117,12 +117,3 @@ class CallPanel(QFrame):
         if event.type() == QEvent.Type.LanguageChange:
             self._show(self._phone.call)
         super().changeEvent(event)
-
-
-def _display_uri(uri: str) -> str:
-    """``"Name" <sip:123@host>`` → ``Name (123)``; ``sip:123@host`` → ``123``."""
-    name, _, rest = uri.partition("<") if "<" in uri else ("", "", uri)
-    target = rest.rstrip(">")
-    user = target.split(":", 1)[-1].split("@", 1)[0]
-    name = name.strip().strip('"')
-    return f"{name} ({user})" if name else user

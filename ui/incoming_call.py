@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 from softphone.phone import Phone
 from softphone.sip.events import IncomingCall
 from ui.actions import CommandActions
+from ui.widgets import display_uri
 
 
 class IncomingCallDialog(QDialog):
@@ -59,9 +60,7 @@ class IncomingCallDialog(QDialog):
         layout.addLayout(buttons)
 
     def caller_text(self) -> str:
-        call = self.call
-        user = call.remote_uri.split("<")[-1].rstrip(">").split(":", 1)[-1]
-        return f"{call.remote_display} <{user}>" if call.remote_display else user
+        return display_uri(self.call.remote_uri, self.call.remote_display)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Incoming call"))

@@ -26,3 +26,12 @@ def format_duration(seconds: float) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
     return f"{minutes:02d}:{secs:02d}"
+
+
+def display_uri(uri: str, display_name: str = "") -> str:
+    """``"Name" <sip:123@host>`` → ``Name (123)``; ``sip:123@host`` → ``123``."""
+    name, _, rest = uri.partition("<") if "<" in uri else ("", "", uri)
+    target = rest.rstrip(">")
+    user = target.split(":", 1)[-1].split("@", 1)[0].split(";", 1)[0]
+    name = display_name or name.strip().strip('"')
+    return f"{name} ({user})" if name else user
