@@ -124,7 +124,7 @@ def test_slow_engine_clock_is_absorbed_and_counted(jack_server: dict[str, str]) 
     assert dev.stats.underruns >= 4, dev.stats  # playback ring padded
     assert dev.stats.drift_corrections >= dev.stats.underruns
     assert dev._cap_ring.fill <= dev._cap_ring.high_water + 1  # capture latency stays bounded
-    assert dev.xruns <= 2
+    assert dev.xruns <= dev.capture_clock.count // 20  # PortAudio itself mostly on time
 
 
 def test_device_refusing_engine_rate_is_resampled(jack_server: dict[str, str]) -> None:
