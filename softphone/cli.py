@@ -111,6 +111,12 @@ def human_line(data: dict[str, Any]) -> str:
             f"summary: {verdict}, {data.get('duration_s', 0):.1f} s, "
             f"final {data.get('final_code')} {data.get('reason', '')} (exit {data['exit_code']})"
         )
+        if "heard_share" in data:
+            text += f"; audible in {data['heard_share']:.0%} of the recording"
+        if data.get("callee"):
+            text += "; callee: " + ", ".join(
+                f"{r['what']} {r['digit']}".strip() for r in data["callee"]
+            )
     else:
         rest = {k: v for k, v in data.items() if k not in ("event", "ts")}
         text = f"{kind} " + " ".join(f"{k}={v}" for k, v in rest.items())
@@ -150,6 +156,9 @@ def add_subcommands(sub: Any) -> None:
     call.add_argument("--play", type=Path, metavar="WAV", help="what the caller says")
     call.add_argument("--record", type=Path, metavar="WAV", help="record what the caller hears")
     call.add_argument("--dtmf", metavar="DIGITS", help="send these digits once answered")
+    call.add_argument(
+        "--dtmf-delay", type=float, default=0.0, metavar="S", help="wait S s after answer first"
+    )
     call.add_argument(
         "--headset",
         action="store_true",
@@ -360,6 +369,10 @@ def runner_for(command: str) -> Runner:
         from softphone import doctor
 
         return doctor.run_doctor
+    if command == "demo":
+        from softphone import demo
+
+        return demo.run_headless
     from softphone import cli_calls
 
     return cli_calls.run_call if command == "call" else cli_calls.run_answer

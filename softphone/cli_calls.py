@@ -134,7 +134,7 @@ def run_call(args: argparse.Namespace, settings: config.Settings, reporter: Repo
         call_id = session.engine.make_call(acc, _normalise_uri(args.uri, ident.account))
         progress = CallProgress(call_id, args.uri)
         with StopFlag() as stop:
-            _drive_call(session, progress, args, stop)
+            drive_call(session, progress, args, stop)
         reporter.emit(progress.summary())
         return progress.exit_code()
     finally:
@@ -147,21 +147,25 @@ def _normalise_uri(uri: str, account: AccountSpec) -> str:
     return f"sip:{uri}@{account.domain}"
 
 
-def _drive_call(
+def drive_call(
     session: Session, progress: CallProgress, args: argparse.Namespace, stop: StopFlag
 ) -> None:
     """Event loop for one outgoing call: DTMF after answer, hang up on duration/timeout/stop."""
     engine = session.engine
     ring_deadline = time.monotonic() + args.timeout
     hangup_at: float | None = None
+    dtmf_at: float | None = None
     give_up_at: float | None = None
     while not progress.ended:
         event = session.next_event()
         if event is not None and track_call_event(progress, event):
             session.reporter.event(event)
             if isinstance(event, CallStateChanged) and event.state is CallState.CONFIRMED:
-                hangup_at = _on_answered(session, progress, args)
+                hangup_at, dtmf_at = _answered_timers(args)
         now = time.monotonic()
+        if dtmf_at is not None and now >= dtmf_at and not progress.hangup_sent:
+            _send_dtmf(session, progress, args.dtmf)
+            dtmf_at = None
         reason = _hangup_reason(progress, stop, now, ring_deadline, hangup_at)
         if reason and not progress.hangup_sent:
             progress.hangup_sent = True
@@ -174,20 +178,18 @@ def _drive_call(
             break
 
 
-def _on_answered(
-    session: Session, progress: CallProgress, args: argparse.Namespace
-) -> float | None:
-    if args.dtmf:
-        session.engine.send_dtmf(progress.call_id, args.dtmf)
-        session.reporter.emit(
-            {
-                "event": "dtmf_sent",
-                "call_id": progress.call_id,
-                "digits": args.dtmf,
-                "ts": time.time(),
-            }
-        )
-    return time.monotonic() + args.duration if args.duration is not None else None
+def _answered_timers(args: argparse.Namespace) -> tuple[float | None, float | None]:
+    """(hang up at, send DTMF at) on the monotonic clock, from the moment of answer."""
+    now = time.monotonic()
+    hangup_at = now + args.duration if args.duration is not None else None
+    dtmf_at = now + args.dtmf_delay if args.dtmf else None
+    return hangup_at, dtmf_at
+
+
+def _send_dtmf(session: Session, progress: CallProgress, digits: str) -> None:
+    session.engine.send_dtmf(progress.call_id, digits)
+    event = {"event": "dtmf_sent", "call_id": progress.call_id, "digits": digits}
+    session.reporter.emit({**event, "ts": time.time()})
 
 
 def _hangup_reason(

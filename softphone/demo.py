@@ -9,18 +9,25 @@ engine hears it through the headset bridge exactly as it would hear a real calle
 
 It reacts from the engine's listener (SIP thread) using only non-blocking engine commands, so it
 works headless without a Qt event loop; Qt signals report what it did for the UI.
+
+``run_headless`` is ``sampark demo --headless``: the same demo without a window. It dials the
+callee, presses a key, hangs up, and (with ``--record``) proves from the recording that the
+greeting came through the headset bridge.
 """
 
 from __future__ import annotations
 
+import argparse
 import threading
-from dataclasses import dataclass
+import wave
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from softphone import paths
+from softphone import config, paths
 from softphone.sip.events import (
     CallState,
     CallStateChanged,
@@ -147,3 +154,62 @@ class DemoCallee(QObject):
     def _note(self, reaction: Reaction) -> None:
         with self._lock:
             self._reactions.append(reaction)
+
+
+# -- sampark demo --headless -------------------------------------------------------------
+
+DEMO_HOST = "127.0.0.1"
+HEARD_RMS = 300.0  # int16 RMS of 50 ms blocks: speech is far above, silence far below
+
+
+def run_headless(args: argparse.Namespace, settings: config.Settings, reporter: Any) -> int:
+    """Dial the demo callee without a window; exit 0 if answered (and, with ``--record``, the
+    greeting is audible in the recording)."""
+    from softphone import cli, cli_calls
+    from softphone.sip.spec import EndpointSpec
+
+    device = _demo_device(args, settings)
+    reporter.emit({"event": "audio_device", "name": device.name})
+    spec = EndpointSpec(bind_address=DEMO_HOST, udp_port=0, tcp_port=None)
+    session = None
+    try:
+        session = cli.start_engine(spec, device, reporter)
+        callee = DemoCallee(session.engine, domain=DEMO_HOST)
+        callee.start()
+        caller = session.engine.add_account(AccountSpec(user="agent", domain=DEMO_HOST))
+        progress = cli_calls.CallProgress(session.engine.make_call(caller, callee.uri()), "")
+        progress.uri = callee.uri()
+        with cli.StopFlag() as stop:
+            cli_calls.drive_call(session, progress, args, stop)
+    finally:
+        cli.stop_engine(session)
+    summary = progress.summary()
+    summary["callee"] = [asdict(r) for r in callee.reactions()]
+    if args.record is not None:
+        summary["heard_share"] = heard_share(args.record)
+        if progress.answered and summary["heard_share"] < 0.3:
+            summary["exit_code"] = cli.EXIT_CHECK_FAILED
+    reporter.emit(summary)
+    return int(summary["exit_code"])
+
+
+def _demo_device(args: argparse.Namespace, settings: config.Settings) -> Any:
+    if args.record is not None:
+        from softphone.audio.files import FileDevice
+
+        return FileDevice(record=args.record)
+    from softphone.audio import devices
+
+    return devices.open_headset(settings)
+
+
+def heard_share(path: Path) -> float:
+    """Share of 50 ms blocks in a 16-bit mono WAV that are clearly not silence."""
+    with wave.open(str(path), "rb") as w:
+        samples = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(float)
+        hop = w.getframerate() // 20
+    blocks = len(samples) // hop
+    if blocks == 0:
+        return 0.0
+    rms = np.sqrt((samples[: blocks * hop].reshape(blocks, hop) ** 2).mean(axis=1))
+    return round(float((rms > HEARD_RMS).mean()), 3)

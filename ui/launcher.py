@@ -10,6 +10,7 @@ and the caller window (``ui.main_window.MainWindow``).
 account does not register, and the simulated callee (``softphone.demo.DemoCallee``) is a second
 account on the same engine. The window opens with the callee's URI in the number field, so
 pressing Enter places the call and the Hindi/English greeting plays in the headset.
+``demo --headless`` does the same without a window (``softphone.demo.run_headless``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from softphone import cli
@@ -48,13 +50,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="caller window + built-in simulated callee, offline")
     for p in (gui, demo):
         p.add_argument("--language", choices=["en", "hi"], help="interface language")
+    _add_headless_demo_options(demo)
     cli.add_subcommands(sub)
     return parser
 
 
+def _add_headless_demo_options(demo: argparse.ArgumentParser) -> None:
+    group = demo.add_argument_group("headless (no window)")
+    group.add_argument("--headless", action="store_true", help="dial the callee, no window")
+    group.add_argument("--record", type=Path, metavar="WAV", help="record what the caller hears")
+    group.add_argument("--duration", type=float, default=8.0, metavar="S", help="call length")
+    group.add_argument("--dtmf", default="1", metavar="DIGITS", help="keys to press")
+    group.add_argument("--dtmf-delay", type=float, default=4.0, metavar="S")
+    group.add_argument("--timeout", type=float, default=10.0, metavar="S", help=argparse.SUPPRESS)
+    group.add_argument("--json", action="store_true", help="one JSON object per line")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in cli.HEADLESS_COMMANDS:
+    if args.command in cli.HEADLESS_COMMANDS or getattr(args, "headless", False):
         return cli.run(args)
     return run_window(demo=args.command == "demo", language=getattr(args, "language", None))
 

@@ -162,3 +162,21 @@ def test_sampark_demo_window_dials_the_callee(qtbot, tmp_path: Path) -> None:
         parts.shutdown()
     samples, _rate = read_wav(heard)
     assert (envelope(samples) > 300.0).mean() > 0.3, "greeting not heard in the window demo"
+
+
+def test_sampark_demo_headless_proves_the_greeting_path(tmp_path: Path) -> None:
+    """``sampark demo --headless --record``: the newcomer's no-display check of the demo."""
+    import json
+    import subprocess
+    import sys
+
+    heard = tmp_path / "heard.wav"
+    cmd = [sys.executable, "-m", "ui.launcher", "demo", "--headless", "--json"]
+    cmd += ["--record", str(heard), "--duration", "7", "--dtmf", "5", "--dtmf-delay", "3"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0, (events, proc.stderr[-2000:])
+    summary = events[-1]
+    assert summary["event"] == "summary" and summary["answered"] is True
+    assert summary["heard_share"] > 0.3
+    assert [(r["what"], r["digit"]) for r in summary["callee"]] == [("answered", ""), ("dtmf", "5")]
