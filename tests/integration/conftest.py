@@ -336,3 +336,49 @@ def kamailio(tmp_path: Path) -> Iterator[Kamailio]:
     kam.start()
     yield kam
     kam.stop()
+
+
+# -- TLS in front of Kamailio (stunnel; Debian's kamailio has no tls module installed) -----
+@dataclass
+class TlsFront:
+    port: int
+    cert: Path
+    proc: subprocess.Popen
+
+
+def _self_signed(workdir: Path) -> tuple[Path, Path]:
+    cert, key = workdir / "cert.pem", workdir / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", f"/CN={LOOPBACK}", "-addext", f"subjectAltName=IP:{LOOPBACK}",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def tls_front(kamailio: Kamailio, tmp_path: Path) -> Iterator[TlsFront]:
+    """TLS listener on a free port that forwards to Kamailio's TCP listener."""
+    workdir = tmp_path / "stunnel"
+    workdir.mkdir()
+    cert, key = _self_signed(workdir)
+    port = free_port()
+    conf = workdir / "stunnel.conf"
+    conf.write_text(
+        f"foreground = yes\npid =\ndebug = 4\n[sip]\naccept = {LOOPBACK}:{port}\n"
+        f"connect = {LOOPBACK}:{kamailio.port}\ncert = {cert}\nkey = {key}\n"
+    )
+    exe = shutil.which("stunnel4") or shutil.which("stunnel") or "stunnel4"
+    proc = subprocess.Popen([exe, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex((LOOPBACK, port)) == 0:
+                break
+        time.sleep(0.05)
+    yield TlsFront(port, cert, proc)
+    proc.terminate()
+    proc.wait(5)

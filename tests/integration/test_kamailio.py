@@ -33,9 +33,8 @@ def account(kam, user: str, transport: Transport = Transport.UDP, **kw) -> Accou
     return AccountSpec(
         user=user,
         domain=kam.domain,
-        registrar=f"sip:{kam.domain}",
         transport=transport,
-        **{"register_expires_s": 60, "retry_interval_s": 2, **kw},
+        **{"registrar": f"sip:{kam.domain}", "register_expires_s": 60, "retry_interval_s": 2, **kw},
     )
 
 
@@ -173,3 +172,26 @@ def test_two_engines_call_each_other_through_kamailio(engine, events, kamailio):
     finally:
         caller.close()
     wait_until(lambda: engine.active_call_ids() == [], 3)
+
+
+def _tls_account(kam, tls_front) -> AccountSpec:
+    return account(kam, "alice", Transport.TLS, registrar=f"sip:127.0.0.1:{tls_front.port}")
+
+
+def test_register_over_tls_with_server_verification(engine_factory, events, kamailio, tls_front):
+    engine = engine_factory(tls_ca_file=str(tls_front.cert))
+    assert engine.tls_available
+    acc = engine.add_account(_tls_account(kamailio, tls_front))
+    reg = events.wait_reg(acc, RegState.REGISTERED)
+    assert reg.code == 200
+    assert "tls" in engine.local_ports
+
+
+def test_tls_untrusted_server_is_refused(engine_factory, events, kamailio, tls_front):
+    """Verification is on by default: a self-signed registrar not in the CA list fails."""
+    engine = engine_factory()
+    acc = engine.add_account(_tls_account(kamailio, tls_front))
+    failed = events.wait_reg(acc, RegState.FAILED)
+    assert failed.code == 503
+    assert "certificate verification" in failed.reason
+    assert not events.of(RegistrationChanged, account_id=acc, state=RegState.REGISTERED)
