@@ -308,10 +308,12 @@ class SipEngine(QObject):
                 self._waker = None
 
     def _loop(self, core: _Core) -> None:
+        ep = core.ep
+        assert ep is not None
         while self._running:
             self._drain()
             idle = not core.calls and self._waker is not None
-            core.ep.libHandleEvents(_IDLE_POLL_MS if idle else _BUSY_POLL_MS)
+            ep.libHandleEvents(_IDLE_POLL_MS if idle else _BUSY_POLL_MS)
             core.tick()
 
     def _drain(self) -> None:
