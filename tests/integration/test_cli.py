@@ -452,14 +452,15 @@ def test_ctrl_c_hangs_up_cleanly(sipp_factory) -> None:
     assert sipp.wait() == 0  # sipp got its BYE
 
 
-@pytest.mark.parametrize("count", [1, 2])
-def test_answer_calls_from_sipp_uac(tmp_path: Path, count: int) -> None:
-    """``answer --count N``: sipp places N calls (overlapping when N > 1); exit 0 after N."""
+def run_answer_against_uac(
+    tmp_path: Path, count: int, answer_args: list[str], uac_args: list[str]
+) -> tuple[int, list[dict[str, Any]], subprocess.CompletedProcess[bytes]]:
+    """Start ``sampark answer``, let a sipp UAC place ``count`` calls, return both outcomes."""
     port = free_port()
-    record = tmp_path / "heard.wav"
     args = ["answer", "--listen", f"127.0.0.1:{port}", "--count", str(count), "--json"]
-    args += ["--record", str(record), "--timeout", "40"]
-    proc = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*CLI, *args, "--timeout", "40", *answer_args], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     try:
         first = json.loads(proc.stdout.readline())
@@ -467,7 +468,7 @@ def test_answer_calls_from_sipp_uac(tmp_path: Path, count: int) -> None:
         sipp_port, media = free_port(), free_media_port()
         uac_cmd = [SIPP, "-sn", "uac", f"127.0.0.1:{port}", "-i", "127.0.0.1"]
         uac_cmd += ["-p", str(sipp_port), "-mp", str(media), "-m", str(count), "-nostdin"]
-        uac_cmd += ["-d", "1500", "-timeout", "30s", "-timeout_error"]  # 1.5 s of talk
+        uac_cmd += ["-timeout", "30s", "-timeout_error", *uac_args]
         uac = subprocess.run(uac_cmd, capture_output=True, cwd=tmp_path, timeout=40)
         code = proc.wait(timeout=20)
         events = [json.loads(line) for line in proc.stdout.read().splitlines() if line.strip()]
@@ -475,6 +476,19 @@ def test_answer_calls_from_sipp_uac(tmp_path: Path, count: int) -> None:
         if proc.poll() is None:
             proc.kill()
     assert uac.returncode == 0, uac.stdout[-2000:]
+    return code, events, uac
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_answer_calls_from_sipp_uac(tmp_path: Path, count: int) -> None:
+    """``answer --count N``: sipp places N calls (overlapping when N > 1); exit 0 after N."""
+    record = tmp_path / "heard.wav"
+    code, events, _ = run_answer_against_uac(
+        tmp_path,
+        count,
+        ["--record", str(record)],
+        ["-d", "1500"],  # 1.5 s of talk per call
+    )
     assert code == 0, events
     summary = summary_of(events)
     assert summary["answered"] == count
@@ -485,6 +499,19 @@ def test_answer_calls_from_sipp_uac(tmp_path: Path, count: int) -> None:
     for name in names:  # recorded for the whole call (sipp sends no RTP: silence)
         with wave.open(str(tmp_path / name), "rb") as w:
             assert w.getnframes() / w.getframerate() > 0.5, name
+
+
+def test_answer_plays_into_the_call_and_records_the_echo(tmp_path: Path) -> None:
+    """``answer --play`` goes out as RTP, sipp echoes it, ``--record`` captures it."""
+    tone, heard = tmp_path / "tone.wav", tmp_path / "heard.wav"
+    write_tone(tone, 800.0, 6.0)
+    code, events, _ = run_answer_against_uac(
+        tmp_path, 1, ["--play", str(tone), "--record", str(heard)], ["-d", "3000", "-rtp_echo"]
+    )
+    assert code == 0, events
+    samples, rate = read_wav(heard)
+    assert len(samples) > rate * 2
+    assert tone_share(samples, rate, 800.0) > 0.8
 
 
 def test_doctor_json_reports_build_and_registrar(sipp_factory) -> None:
