@@ -201,16 +201,16 @@ class SippUac:
 class SippUas:
     """sipp answering one call with a scenario from ``tests/ui/sipp``; stopped by PID."""
 
-    def __init__(self, tmp: Path, scenario: str) -> None:
+    def __init__(self, tmp: Path, scenario: str, extra: tuple[str, ...] = ()) -> None:
         self.port = free_udp_port()
         self.log = tmp / f"{scenario}.sipp.log"
         cmd = ["sipp", "-sf", str(SCENARIOS / f"{scenario}.xml"), "-i", "127.0.0.1"]
         cmd += ["-p", str(self.port), "-mp", str(free_media_port()), "-m", "1", "-nostdin"]
-        cmd += ["-timeout", "30s", "-timeout_error", "-trace_err", "-trace_msg"]
+        cmd += ["-timeout", "30s", "-timeout_error", "-trace_err", "-trace_msg", *extra]
         self.proc = subprocess.Popen(
             cmd, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, cwd=tmp
         )
-        time.sleep(0.3)  # let sipp bind before the INVITE
+        time.sleep(0.3)  # let sipp bind before the first request
 
     def uri(self, user: str = "service") -> str:
         return f"sip:{user}@127.0.0.1:{self.port}"
@@ -225,11 +225,11 @@ class SippUas:
 
 
 @pytest.fixture
-def sipp_uas(tmp_path: Path) -> Iterator[Callable[[str], SippUas]]:
+def sipp_uas(tmp_path: Path) -> Iterator[Callable[..., SippUas]]:
     started: list[SippUas] = []
 
-    def start(scenario: str) -> SippUas:
-        uas = SippUas(tmp_path, scenario)
+    def start(scenario: str, *extra: str) -> SippUas:
+        uas = SippUas(tmp_path, scenario, extra)
         started.append(uas)
         return uas
 
