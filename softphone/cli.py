@@ -105,6 +105,8 @@ def human_line(data: dict[str, Any]) -> str:
             f"loss={data['rx_loss_pct']:.1f}% jitter={data['jitter_ms']:.1f}ms "
             f"rtt={data['rtt_ms']:.0f}ms mos={data['mos']:.2f}"
         )
+    elif kind == "summary" and "count" in data:  # answer
+        text = f"summary: answered {data['answered']} of {data['count']} (exit {data['exit_code']})"
     elif kind == "summary":
         verdict = "answered" if data.get("answered") else "NOT answered"
         text = (
@@ -127,7 +129,7 @@ def human_line(data: dict[str, Any]) -> str:
 
 
 def _identity_parent() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     ident = parent.add_argument_group("identity (defaults from settings)")
     ident.add_argument("--user", help="SIP user name")
     ident.add_argument("--domain", help="SIP domain")
@@ -149,7 +151,10 @@ def _identity_parent() -> argparse.ArgumentParser:
 def add_subcommands(sub: Any) -> None:
     """Add ``call``, ``answer`` and ``doctor`` to an argparse subparsers object."""
     parent = _identity_parent()
-    call = sub.add_parser("call", parents=[parent], help="place one call (exit 0 if answered)")
+    # allow_abbrev=False: "--password x" must not be taken for "--password-env x".
+    call = sub.add_parser(
+        "call", parents=[parent], allow_abbrev=False, help="place one call (exit 0 if answered)"
+    )
     call.add_argument("uri", help="who to call: sip:user@host[:port] or a number")
     call.add_argument("--duration", type=float, metavar="S", help="hang up S s after answer")
     call.add_argument("--timeout", type=float, default=60.0, metavar="S", help="ring timeout")
@@ -165,7 +170,9 @@ def add_subcommands(sub: Any) -> None:
         help="talk through the headset from settings (default without --play/--record: silence)",
     )
 
-    answer = sub.add_parser("answer", parents=[parent], help="auto-answer incoming calls")
+    answer = sub.add_parser(
+        "answer", parents=[parent], allow_abbrev=False, help="auto-answer incoming calls"
+    )
     answer.add_argument("--listen", metavar="HOST:PORT", help="address to listen on")
     answer.add_argument("--count", type=int, default=1, metavar="N", help="calls, then exit")
     answer.add_argument("--play", type=Path, metavar="WAV", help="played into each call")
@@ -173,12 +180,16 @@ def add_subcommands(sub: Any) -> None:
     answer.add_argument("--duration", type=float, metavar="S", help="hang up after S s")
     answer.add_argument("--timeout", type=float, metavar="S", help="give up after S s")
 
-    doctor = sub.add_parser("doctor", parents=[parent], help="check this PC's SIP and audio")
+    doctor = sub.add_parser(
+        "doctor", parents=[parent], allow_abbrev=False, help="check this PC's SIP and audio"
+    )
     doctor.add_argument("--probe-timeout", type=float, default=3.0, metavar="S")
 
 
 def build_parser(prog: str = "sampark") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Sampark headless commands")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Sampark headless commands", allow_abbrev=False
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     add_subcommands(sub)
     return parser

@@ -43,11 +43,15 @@ DEMO_CALLER = "agent"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="sampark", description="Sampark softphone (default: the caller window)"
+        prog="sampark",
+        description="Sampark softphone (default: the caller window)",
+        allow_abbrev=False,
     )
     sub = parser.add_subparsers(dest="command")
-    gui = sub.add_parser("gui", help="the caller window (default)")
-    demo = sub.add_parser("demo", help="caller window + built-in simulated callee, offline")
+    gui = sub.add_parser("gui", allow_abbrev=False, help="the caller window (default)")
+    demo = sub.add_parser(
+        "demo", allow_abbrev=False, help="caller window + built-in simulated callee, offline"
+    )
     for p in (gui, demo):
         p.add_argument("--language", choices=["en", "hi"], help="interface language")
     _add_headless_demo_options(demo)
