@@ -1,6 +1,8 @@
 """The real PortAudio path on JACK's dummy driver: a paced, soundcard-free audio device.
 
-A fixture starts ``jackd -d dummy -r 16000 -p 320`` (20 ms periods) under a unique server name,
+A fixture starts ``jackd -d dummy -r 16000 -p 320`` (20 ms periods) under a unique server name
+(real-time scheduling when permitted, e.g. as root; jackd falls back to normal scheduling
+otherwise, and pacing then suffers on a loaded machine),
 PortAudio is re-initialised so its JACK host API sees it, and a ``PortAudioDevice`` is driven
 by a pjmedia-like 20 ms clock thread. JACK's own graph loops our output port back into our
 input port, so a tone written to playback must come back through capture.
@@ -33,7 +35,7 @@ def jack_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    cmd = ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE), "-p", str(FRAME)]
+    cmd = ["jackd", "-n", name, "-d", "dummy", "-r", str(RATE), "-p", str(FRAME)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         ready = subprocess.run(["jack_wait", "-w", "-t", "10"], capture_output=True, text=True)
