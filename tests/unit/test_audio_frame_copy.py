@@ -9,6 +9,7 @@ import os
 import pjsua2 as pj
 import pytest
 
+from softphone.audio.device import AudioDevice
 from softphone.sip import _frame_copy as fc
 
 
@@ -128,3 +129,54 @@ def test_headset_port_falls_back_when_verification_fails(monkeypatch: pytest.Mon
     port.onFrameRequested(frame)
     assert bytes(frame.buf) == bytes(640) and frame.size == 640
     assert port.copy_stats()["frames_received"] == 1
+
+
+class _Recording(AudioDevice):
+    def __init__(self, capture: bytes) -> None:
+        super().__init__()
+        self.capture = capture
+        self.heard: list[bytes] = []
+        self.closed = False
+
+    def read_capture(self, buf: memoryview) -> None:
+        buf[:] = self.capture
+
+    def write_playback(self, buf: memoryview) -> None:
+        self.heard.append(bytes(buf))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _audio_frame(data: bytes) -> pj.MediaFrame:
+    frame = pj.MediaFrame()
+    frame.buf = pj.ByteVector(data)
+    frame.size = len(data)
+    frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+    return frame
+
+
+def test_headset_port_fast_path_both_directions_and_device_swap() -> None:
+    from softphone.sip._media_port import HeadsetPort
+
+    first, second = _Recording(os.urandom(640)), _Recording(os.urandom(640))
+    port = HeadsetPort(first)
+    assert port.copy_path == "memmove", port.copy_fallback_reason
+    sent = [os.urandom(640) for _ in range(20)]
+    for data in sent:
+        port.onFrameReceived(_audio_frame(data))
+    assert first.heard == sent
+    out = pj.MediaFrame()
+    port.onFrameRequested(out)
+    assert bytes(out.buf) == first.capture and out.size == 640
+    assert out.type == pj.PJMEDIA_FRAME_TYPE_AUDIO
+    port.set_device(second)
+    assert first.closed and port.device is second
+    port.onFrameRequested(out)
+    assert bytes(out.buf) == second.capture
+    silent = pj.MediaFrame()  # no transmitter: NONE frame -> silence keeps the device fed
+    port.onFrameReceived(silent)
+    assert second.heard == [bytes(640)]
+    stats = port.copy_stats()
+    assert stats["frames_received"] == 21 and stats["frames_requested"] == 2
+    assert stats["frames_skipped"] == 1 and stats["slow_frames"] == 0
