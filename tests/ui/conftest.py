@@ -175,11 +175,14 @@ def window(qtbot, phone: Phone, settings: config.Settings, file_devices, ringer,
 
 
 class SippUac:
-    """sipp's built-in UAC calling the engine's agent account once; stopped by PID."""
+    """sipp calling the agent account once: built-in UAC, or a ``tests/ui/sipp`` scenario."""
 
-    def __init__(self, tmp: Path, target_port: int, pause_ms: int = 2000) -> None:
+    def __init__(
+        self, tmp: Path, target_port: int, pause_ms: int = 2000, scenario: str = ""
+    ) -> None:
         self.log = tmp / "uac.sipp.log"
-        cmd = ["sipp", "-sn", "uac", "-s", "agent", f"127.0.0.1:{target_port}"]
+        source = ["-sf", str(SCENARIOS / f"{scenario}.xml")] if scenario else ["-sn", "uac"]
+        cmd = ["sipp", *source, "-s", "agent", f"127.0.0.1:{target_port}"]
         cmd += ["-i", "127.0.0.1", "-p", str(free_udp_port()), "-m", "1", "-d", str(pause_ms)]
         cmd += ["-nostdin", "-timeout", "30s", "-timeout_error", "-trace_err"]
         self.proc = subprocess.Popen(
@@ -242,8 +245,8 @@ def sipp_uas(tmp_path: Path) -> Iterator[Callable[..., SippUas]]:
 def sipp_uac(tmp_path: Path, line: Line) -> Iterator[Callable[..., SippUac]]:
     started: list[SippUac] = []
 
-    def start(pause_ms: int = 2000) -> SippUac:
-        uac = SippUac(tmp_path, line.port, pause_ms)
+    def start(pause_ms: int = 2000, scenario: str = "") -> SippUac:
+        uac = SippUac(tmp_path, line.port, pause_ms, scenario)
         started.append(uac)
         return uac
 

@@ -186,6 +186,21 @@ def test_incoming_call_prompt_rejected_with_escape(qtbot, window, line, sipp_uac
     assert uac.wait() != 0  # sipp's UAC expected 200 and got 603 Decline
 
 
+def test_incoming_call_cancelled_by_the_caller_closes_the_prompt(
+    qtbot, window, line, sipp_uac
+) -> None:
+    phone = window.phone
+    uac = sipp_uac(scenario="uac-invite-cancel")
+    wait_for(qtbot, lambda: window.incoming_dialog is not None)
+    assert window.incoming_dialog.caller_label.text() == "Ravi Kumar (9812345678)"
+    assert window.ringer.ringing
+    wait_for(qtbot, lambda: window.incoming_dialog is None)  # CANCEL after a second
+    assert phone.incoming is None and phone.call is None
+    assert not window.ringer.ringing
+    assert window.actions["dial"].isEnabled()
+    assert uac.wait() == 0, uac.output()
+
+
 def test_audio_device_change_during_call(qtbot, window, line, file_devices) -> None:
     made, _provider = file_devices
     old = line.engine.audio_device
