@@ -5,7 +5,7 @@
 #   make test    install test dependencies if missing, then lint + typecheck + the test suite
 #   make bench   benchmarks against baresip (prints a table)
 
-VENV    ?= .venv
+export VENV ?= .venv
 PY      := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
