@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -35,6 +36,7 @@ from softphone.sip.events import (
 if TYPE_CHECKING:
     from softphone.sip.engine import SipEngine
 
+T = TypeVar("T")
 _DIAL_CHARS = re.compile(r"[\s\-().]")
 _DIALABLE = re.compile(r"^\+?[0-9A-Za-z*#_.!~]+$")
 BUSY_HERE = 486
@@ -179,20 +181,22 @@ class Phone(QObject):
         if uri is None:
             self._fail(0, "Not a dialable number")
             return None
-        call_id = self._engine.make_call(self.account_id, uri)
+        call_id = self._command(self._engine.make_call, self.account_id, uri)
+        if call_id is None:
+            return None
         direction = CallDirection.OUTGOING
         self._set_call(CallInfo(call_id, CallState.CALLING, direction, remote_uri=uri))
         return call_id
 
     def hangup(self) -> None:
         if self.call is not None:
-            self._engine.hangup(self.call.call_id)
+            self._command(self._engine.hangup, self.call.call_id)
 
     def answer(self) -> None:
         incoming = self.incoming
         if incoming is None:
             return
-        self._engine.answer(incoming.call_id)
+        self._command(self._engine.answer, incoming.call_id)
         self._withdraw_incoming()
         info = CallInfo(
             incoming.call_id, CallState.CONNECTING, CallDirection.INCOMING, incoming.remote_uri
@@ -203,7 +207,7 @@ class Phone(QObject):
         incoming = self.incoming
         if incoming is None:
             return
-        self._engine.reject(incoming.call_id)
+        self._command(self._engine.reject, incoming.call_id)
         self._withdraw_incoming()
 
     def toggle_hold(self) -> None:
@@ -211,21 +215,21 @@ class Phone(QObject):
         if call is None or not self.can_hold():
             return
         if call.on_hold:
-            self._engine.resume(call.call_id)
+            self._command(self._engine.resume, call.call_id)
         else:
-            self._engine.hold(call.call_id)
+            self._command(self._engine.hold, call.call_id)
         self._set_call(replace(call, on_hold=not call.on_hold))
 
     def toggle_mute(self) -> None:
         call = self.call
         if call is None:
             return
-        self._engine.set_mute(call.call_id, not call.muted)
+        self._command(self._engine.set_mute, call.call_id, not call.muted)
         self._set_call(replace(call, muted=not call.muted))
 
     def send_dtmf(self, digits: str) -> None:
         if self.call is not None and self.talking() and digits:
-            self._engine.send_dtmf(self.call.call_id, digits)
+            self._command(self._engine.send_dtmf, self.call.call_id, digits)
 
     def transfer(self, target: str) -> None:
         if self.call is None or not self.can_transfer():
@@ -234,7 +238,7 @@ class Phone(QObject):
         if uri is None:
             self._fail(0, "Not a dialable number", self.call.call_id)
             return
-        self._engine.transfer(self.call.call_id, uri)
+        self._command(self._engine.transfer, self.call.call_id, uri)
 
     # -- engine events ----------------------------------------------------------------
     def _on_registration(self, event: RegistrationChanged) -> None:
@@ -285,7 +289,7 @@ class Phone(QObject):
         if event.account_id != self.account_id:
             return
         if self.call is not None or self.incoming is not None:
-            self._engine.reject(event.call_id, BUSY_HERE)
+            self._command(self._engine.reject, event.call_id, BUSY_HERE)
             return
         self.incoming = event
         self.incoming_call_arrived.emit(event)
@@ -312,6 +316,14 @@ class Phone(QObject):
             self._fail(error.code, error.message, error.call_id)
 
     # -- helpers ----------------------------------------------------------------------
+    def _command(self, method: Callable[..., T], *args: object) -> T | None:
+        """Issue one engine command; a stopped engine becomes a reported failure, not a crash."""
+        try:
+            return method(*args)
+        except RuntimeError as exc:  # SipEngineError: the engine is not running
+            self._fail(0, str(exc))
+            return None
+
     def _set_call(self, info: CallInfo) -> None:
         changed_commands = self.call is None or self.call.state is not info.state
         self.call = info

@@ -64,3 +64,17 @@ def test_run_dispatches_to_the_target() -> None:
     assert calls == [("dial", ("1001",)), ("toggle_hold", ()), ("send_dtmf", ("#",))]
     with pytest.raises(ValueError):
         commands.run(commands.get("quit"), target)
+
+
+def test_commands_on_a_stopped_engine_report_a_failure() -> None:
+    from softphone.sip.engine import SipEngine
+
+    engine = SipEngine()  # never started: every command is refused
+    phone = Phone(engine)
+    failures: list = []
+    phone.failure_reported.connect(failures.append)
+    phone.attach_account(1, "127.0.0.1", registers=False)
+    assert phone.can_dial()
+    assert phone.dial("1001") is None
+    assert phone.call is None
+    assert failures and "not running" in failures[-1].reason
