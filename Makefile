@@ -11,12 +11,14 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test deps deps-test lint format typecheck pytest bench clean
 
-# Without a display (ssh, CI) Qt would abort; fall back to offscreen rendering and say so.
+# Without a display (ssh, CI) there is no window to show: run the same demo call headless and
+# record what the caller hears, which proves SIP, RTP and the headset bridge end to end.
+DEMO_RECORDING ?= $(or $(TMPDIR),/tmp)/sampark-demo-heard.wav
 demo: deps
-	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
-	  echo "note: no display found; rendering offscreen (use a desktop session to see the window)"; \
-	  export QT_QPA_PLATFORM=offscreen; fi; \
-	exec $(VENV)/bin/sampark demo $(DEMO_ARGS)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ -n "$$QT_QPA_PLATFORM" ]; then \
+	  exec $(VENV)/bin/sampark demo $(DEMO_ARGS); fi; \
+	echo "no display: running the demo call headless, recording to $(DEMO_RECORDING)"; \
+	exec $(VENV)/bin/sampark demo --headless --record "$(DEMO_RECORDING)" $(DEMO_ARGS)
 
 test: deps-test lint typecheck pytest
 
