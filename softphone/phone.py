@@ -37,6 +37,17 @@ if TYPE_CHECKING:
     from softphone.sip.engine import SipEngine
 
 T = TypeVar("T")
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Marks a reason for lupdate; the UI translates it in the ``"Phone"`` context."""
+    del context
+    return text
+
+
+NOT_READY = QT_TRANSLATE_NOOP("Phone", "Not ready to dial")
+NOT_DIALABLE = QT_TRANSLATE_NOOP("Phone", "Not a dialable number")
+TRANSLATION_CONTEXT = "Phone"
 _DIAL_CHARS = re.compile(r"[\s\-().]")
 _DIALABLE = re.compile(r"^\+?[0-9A-Za-z*#_.!~]+$")
 BUSY_HERE = 486
@@ -175,11 +186,11 @@ class Phone(QObject):
     def dial(self, number_or_uri: str) -> int | None:
         """Place a call; returns the call id, or ``None`` (and reports why) if it cannot."""
         if not self.can_dial() or self.account_id is None:
-            self._fail(0, "Not ready to dial")
+            self._fail(0, NOT_READY)
             return None
         uri = to_sip_uri(number_or_uri, self.domain)
         if uri is None:
-            self._fail(0, "Not a dialable number")
+            self._fail(0, NOT_DIALABLE)
             return None
         call_id = self._command(self._engine.make_call, self.account_id, uri)
         if call_id is None:
@@ -236,7 +247,7 @@ class Phone(QObject):
             return
         uri = to_sip_uri(target, self.domain)
         if uri is None:
-            self._fail(0, "Not a dialable number", self.call.call_id)
+            self._fail(0, NOT_DIALABLE, self.call.call_id)
             return
         self._command(self._engine.transfer, self.call.call_id, uri)
 

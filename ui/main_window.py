@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone import phone as phone_module
 from softphone.audio.ringer import Ringer
 from softphone.config import Settings
 from softphone.phone import Failure, Phone
@@ -137,7 +138,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text.replace("%2", progress.reason), 15000)
 
     def _show_failure(self, failure: Failure) -> None:
-        text = f"{failure.code} {failure.reason}" if failure.code else failure.reason
+        reason = QCoreApplication.translate(phone_module.TRANSLATION_CONTEXT, failure.reason)
+        text = f"{failure.code} {reason}" if failure.code else reason
         self.statusBar().showMessage(self.tr("Problem: %1").replace("%1", text), 15000)
 
     def _ask_transfer_target(self) -> QInputDialog:

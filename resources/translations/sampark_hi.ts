@@ -185,6 +185,17 @@
     </message>
 </context>
 <context>
+    <name>Phone</name>
+    <message>
+        <source>Not ready to dial</source>
+        <translation>डायल करने के लिए तैयार नहीं</translation>
+    </message>
+    <message>
+        <source>Not a dialable number</source>
+        <translation>यह डायल करने योग्य नंबर नहीं है</translation>
+    </message>
+</context>
+<context>
     <name>QualityIndicator</name>
     <message>
         <source>Call quality: no data yet</source>

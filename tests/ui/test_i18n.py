@@ -58,3 +58,13 @@ def test_every_source_string_has_a_hindi_translation() -> None:
     sources = {m.findtext("source") for m in messages}
     assert {c.label for c in commands.COMMANDS} <= sources
     assert i18n.qm_file("hi").stat().st_size > 1000
+
+
+def test_phone_reasons_are_translated_in_the_status_bar(qtbot, window, qapp) -> None:
+    assert i18n.install(qapp, "hi")
+    window.dial_panel.entry.setText("12ü")
+    window.actions.trigger("dial")
+    assert window.phone.call is None
+    message = window.statusBar().currentMessage()
+    assert "यह डायल करने योग्य नंबर नहीं है" in message, message
+    assert message.startswith("समस्या")
