@@ -134,6 +134,28 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
+def thread_cpu(pid: int) -> dict[str, tuple[str, int]]:
+    """Per thread: (name, CPU ns so far)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with suppress(OSError):
+            base = f"/proc/{pid}/task/{tid}"
+            with open(f"{base}/comm") as c, open(f"{base}/schedstat") as st:
+                out[tid] = (c.read().strip(), int(st.read().split()[0]))
+    return out
+
+
+def by_thread_name(
+    before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]], seconds: float
+) -> dict[str, float]:
+    """% of a core per thread name (threads with the same name added up), largest first."""
+    use: dict[str, float] = {}
+    for tid, (name, ns) in after.items():
+        delta = ns - before.get(tid, (name, 0))[1]
+        use[name] = use.get(name, 0.0) + 100.0 * delta / 1e9 / seconds
+    return dict(sorted(use.items(), key=lambda kv: -kv[1]))
+
+
 def cpu_windows(pid: int, seconds: float, window: float = 1.0) -> list[float]:
     """CPU use of one process, % of one core, in consecutive windows."""
     out = []
@@ -164,6 +186,7 @@ class UaResult:
     dial_ms: float = float("nan")
     rss_idle: float = float("nan")
     rss_call: float = float("nan")
+    threads: dict[str, float] = field(default_factory=dict)  # in call, % of a core by name
     notes: list[str] = field(default_factory=list)
 
 
@@ -464,7 +487,9 @@ def measure_ua(ua: Any, uri: str, args: argparse.Namespace) -> UaResult:
         res.dial_ms = statistics.median(dials)
         place_call(ua, uri)
         time.sleep(args.settle_s)
+        before, t0 = thread_cpu(ua.pid), time.perf_counter()
         res.cpu_call = statistics.median(cpu_windows(ua.pid, args.call_s))
+        res.threads = by_thread_name(before, thread_cpu(ua.pid), time.perf_counter() - t0)
         res.rss_call = rss_mib(ua.pid)
         if not ua.media_flowing(ua.drain()):
             res.notes.append(f"{ua.name}: no evidence of RTP flowing in the measured call")
@@ -706,6 +731,10 @@ def main(argv: list[str] | None = None) -> int:
     b = results.get("baresip", UaResult("baresip"))
     s = results.get("sampark", UaResult("sampark"))
     print_table(build_rows(b, s, gui))
+    for res in (b, s):
+        if res.threads:
+            top = ", ".join(f"{n} {v:.2f} %" for n, v in list(res.threads.items())[:5])
+            print(f"{res.name} in call, by thread: {top}")
     for line in extra_lines(gui):
         print(line)
     notes.append(
