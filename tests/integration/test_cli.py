@@ -242,6 +242,19 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return int(sock.getsockname()[1])
 
 
+def free_udp_tcp_port() -> int:
+    """A port number free for both UDP and TCP (``answer --listen`` binds both)."""
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no port free for both UDP and TCP")
+
+
 def free_media_port() -> int:
     """An even port with port+1..port+3 free too (sipp's echo uses a few ports above -mp)."""
     for _ in range(50):
@@ -456,7 +469,7 @@ def run_answer_against_uac(
     tmp_path: Path, count: int, answer_args: list[str], uac_args: list[str]
 ) -> tuple[int, list[dict[str, Any]], subprocess.CompletedProcess[bytes]]:
     """Start ``sampark answer``, let a sipp UAC place ``count`` calls, return both outcomes."""
-    port = free_port()
+    port = free_udp_tcp_port()
     args = ["answer", "--listen", f"127.0.0.1:{port}", "--count", str(count), "--json"]
     proc = subprocess.Popen(
         [*CLI, *args, "--timeout", "40", *answer_args], stdout=subprocess.PIPE, text=True
