@@ -524,7 +524,7 @@ def jack_dummy() -> Iterator[str]:
 
 def gui_whole_app(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     """The caller window + engine (tone device) in a call: RSS and CPU of the whole app."""
-    ua = Sampark(["--gui"])
+    ua = Sampark(["--gui"], env=args.gui_env)
     ua.start()
     try:
         time.sleep(args.settle_s)
@@ -551,7 +551,8 @@ def busy_intervals(ua: Sampark, verb: str, seconds: float) -> tuple[list[float],
 def gui_callback_intervals(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     """PortAudio bridge on JACK dummy in a call; callback intervals while the window is busy."""
     with jack_dummy() as server:
-        ua = Sampark(["--gui", "--portaudio", ""], env={"JACK_DEFAULT_SERVER": server})
+        env = {**args.gui_env, "JACK_DEFAULT_SERVER": server}
+        ua = Sampark(["--gui", "--portaudio", ""], env=env)
         ua.start()
         try:
             place_call(ua, uri)
@@ -572,8 +573,40 @@ def gui_callback_intervals(uri: str, args: argparse.Namespace) -> dict[str, Any]
     }
 
 
+@contextmanager
+def xvfb_display() -> Iterator[str]:
+    """A private Xvfb server; yields its DISPLAY value."""
+    read_fd, write_fd = os.pipe()
+    cmd = ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]
+    proc = subprocess.Popen(
+        cmd,
+        pass_fds=(write_fd,),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as f:
+            number = f.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        stop_process(proc)
+
+
 def measure_gui(uri: str, args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {"notes": []}
+    if not args.xvfb:
+        args.gui_env = {"QT_QPA_PLATFORM": "offscreen"}
+        return measure_gui_phases(uri, args)
+    with xvfb_display() as display:
+        args.gui_env = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": display}
+        return measure_gui_phases(uri, args)
+
+
+def measure_gui_phases(uri: str, args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"notes": [], "platform": args.gui_env["QT_QPA_PLATFORM"]}
     for label, step in (("whole app", gui_whole_app), ("callback", gui_callback_intervals)):
         print(f"measuring sampark ({label}) ...", file=sys.stderr, flush=True)
         try:
@@ -610,7 +643,10 @@ def extra_lines(gui: dict[str, Any]) -> list[str]:
     """Context for the GUI figures (informational, no target)."""
     lines = []
     if "cpu_call" in gui:
-        lines.append(f"whole app in call: CPU {gui['cpu_call']:.2f} % of a core (window idle)")
+        lines.append(
+            f"whole app in call: CPU {gui['cpu_call']:.2f} % of a core (window idle, "
+            f"Qt platform {gui['platform']})"
+        )
     if "cb_p99" in gui:
         lines.append(
             f"callback intervals while busy: n={gui['cb_count']}, max {gui['cb_max']:.2f} ms, "
@@ -696,6 +732,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--calls", type=int, default=7, help="calls for dial→CONFIRMED")
     ap.add_argument("--busy-s", type=float, default=10.0, help="GUI-busy window (s)")
     ap.add_argument("--no-gui", action="store_true", help="skip the window measurements")
+    ap.add_argument("--xvfb", action="store_true", help="show the window on Xvfb, not offscreen")
     ap.add_argument("--only", choices=["baresip", "sampark"], help="measure one side only")
     ap.add_argument("--json", metavar="FILE", help="also write the raw numbers as JSON")
     return ap.parse_args(argv)
