@@ -30,7 +30,7 @@ def create_campaign(conn: Connection, name: str, **options: Any) -> int:
         "created_at": db.now(),
     }
     values.update(options)
-    return int(conn.execute(insert(campaigns).values(**values)).inserted_primary_key[0])
+    return db.new_id(conn.execute(insert(campaigns).values(**values)))
 
 
 def add_script(conn: Connection, campaign_id: int, script: dict[str, Any]) -> int:
@@ -40,7 +40,7 @@ def add_script(conn: Connection, campaign_id: int, script: dict[str, Any]) -> in
 
 def create_centre(conn: Connection, name: str, campaign_id: int | None) -> int:
     query = insert(centres).values(name=name, campaign_id=campaign_id, created_at=db.now())
-    return int(conn.execute(query).inserted_primary_key[0])
+    return db.new_id(conn.execute(query))
 
 
 def create_user(
@@ -58,22 +58,24 @@ def create_user(
     """
     password = password or secrets.token_urlsafe(12)
     sip = role == "caller"
-    new_id = conn.execute(
-        insert(users).values(
-            username=username,
-            display_name=username.replace("_", " ").title(),
-            password_hash=password_hash or hash_password(password),
-            role=role,
-            centre_id=centre_id,
-            sip_username=username if sip else None,
-            sip_password=secrets.token_urlsafe(12) if sip else None,
-            sip_domain=sip_domain if sip else None,
-            sip_transport="udp" if sip else None,
-            active=True,
-            created_at=db.now(),
+    new_id = db.new_id(
+        conn.execute(
+            insert(users).values(
+                username=username,
+                display_name=username.replace("_", " ").title(),
+                password_hash=password_hash or hash_password(password),
+                role=role,
+                centre_id=centre_id,
+                sip_username=username if sip else None,
+                sip_password=secrets.token_urlsafe(12) if sip else None,
+                sip_domain=sip_domain if sip else None,
+                sip_transport="udp" if sip else None,
+                active=True,
+                created_at=db.now(),
+            )
         )
-    ).inserted_primary_key[0]
-    return int(new_id), password
+    )
+    return new_id, password
 
 
 def set_password(conn: Connection, username: str, password: str) -> bool:

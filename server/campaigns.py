@@ -78,20 +78,20 @@ def within_window(row: Any, moment: datetime) -> bool:
 
 
 def add_script_version(conn: Connection, campaign_id: int, body: schema.ScriptIn) -> Any:
+    """Store ``body`` as the next version of the campaign's script in its language."""
     current = conn.execute(
         select(func.max(scripts.c.version)).where(
             scripts.c.campaign_id == campaign_id, scripts.c.language == body.language
         )
     ).scalar()
-    new_id = conn.execute(
-        insert(scripts).values(
-            campaign_id=campaign_id,
-            language=body.language,
-            version=(current or 0) + 1,
-            title=body.title,
-            sections=[s.model_dump() for s in body.sections],
-            questions=[q.model_dump() for q in body.questions],
-            created_at=db.now(),
-        )
-    ).inserted_primary_key[0]
+    stmt = insert(scripts).values(
+        campaign_id=campaign_id,
+        language=body.language,
+        version=(current or 0) + 1,
+        title=body.title,
+        sections=[s.model_dump() for s in body.sections],
+        questions=[q.model_dump() for q in body.questions],
+        created_at=db.now(),
+    )
+    new_id = db.new_id(conn.execute(stmt))
     return conn.execute(select(scripts).where(scripts.c.id == new_id)).first()

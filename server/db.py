@@ -8,9 +8,9 @@ equivalent of PostgreSQL's ``SELECT ... FOR UPDATE SKIP LOCKED``. PostgreSQL: a 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -55,6 +55,10 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@overload
+def to_db(value: datetime) -> datetime: ...
+@overload
+def to_db(value: None) -> None: ...
 def to_db(value: datetime | None) -> datetime | None:
     """Aware (or naive-UTC) datetime → naive UTC for storage."""
     if value is None or value.tzinfo is None:
@@ -62,6 +66,10 @@ def to_db(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     """Stored naive UTC → aware UTC for the API."""
     if value is None:
@@ -79,3 +87,10 @@ def upsert(engine: Engine, table: Any) -> Any:
     """A dialect ``INSERT`` supporting ``on_conflict_do_update`` (PostgreSQL and SQLite)."""
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an ``INSERT`` just created."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

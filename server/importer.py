@@ -102,7 +102,7 @@ def _rows(run: _Run, reader: csv.DictReader[str]) -> None:
 
 
 def _row(run: _Run, line: int, raw: dict[str, Any]) -> None:
-    extra = raw.pop(None, None)  # more cells than header columns
+    extra = raw.pop(None, None)  # type: ignore[call-overload]  # cells beyond the header
     cells = {k: (v or "").strip() for k, v in raw.items()}
     reasons = [f"missing {c}" for c in REQUIRED if not cells.get(c)]
     if extra:
@@ -135,7 +135,8 @@ def _row(run: _Run, line: int, raw: dict[str, Any]) -> None:
 
 
 def _numbers(field_text: str) -> tuple[list[str], list[str]]:
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[str] = []
     for part in re.split(r"[;|]", field_text):
         if not part.strip():
             continue
@@ -147,11 +148,13 @@ def _numbers(field_text: str) -> tuple[list[str], list[str]]:
 def _insert(conn: Connection, campaign_id: int, rows: list[dict[str, Any]]) -> None:
     now = db.now()
     for row in rows:
-        contact_id = conn.execute(
-            insert(contacts).values(
-                campaign_id=campaign_id, status="open", attempts=0, created_at=now, **row
+        contact_id = db.new_id(
+            conn.execute(
+                insert(contacts).values(
+                    campaign_id=campaign_id, status="open", attempts=0, created_at=now, **row
+                )
             )
-        ).inserted_primary_key[0]
+        )
         conn.execute(
             insert(contact_phones),
             [

@@ -86,7 +86,7 @@ def board(user: SupervisorDep, engine: EngineDep) -> Any:
 
 def _agent(row: Any, stale: Any) -> schema.AgentPresence:
     alive = row.updated_at is not None and row.updated_at >= stale
-    state = row.state if alive and row.state else "logged_out"
+    state = schema.PresenceState(row.state if alive and row.state else "logged_out")
     return schema.AgentPresence(
         user_id=row.id,
         username=row.username,

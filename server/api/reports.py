@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -155,7 +155,7 @@ def outcome_csv(
     )
 
 
-def _csv(rows: list[Any]) -> Iterator[str]:
+def _csv(rows: Sequence[Any]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
