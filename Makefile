@@ -8,6 +8,8 @@
 export VENV ?= .venv
 PY      := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# kamailio lives in /usr/sbin, which a non-root Debian user's PATH lacks.
+export PATH := $(PATH):/usr/sbin:/sbin
 
 .PHONY: demo test deps deps-test lint format typecheck pytest bench clean
 
