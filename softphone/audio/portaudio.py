@@ -8,6 +8,12 @@ Streams open at the engine's clock rate with ``blocksize`` = one engine frame. I
 refuses that rate, they open at the device's default rate with a block of the same duration,
 and a ``BlockResampler`` converts inside the callback (cheap linear interpolation).
 
+Streams are opened by ``open`` but *started by the first frame from the engine* (pjmedia's
+conference only calls the headset port while a call is wired to it), and they stop themselves
+(``CallbackStop``) about a second after the engine's frames stop — so an idle softphone runs
+no audio callbacks at all (DESIGN idle-CPU target). A failed restart (headset unplugged)
+leaves silence, is logged once and retried about once a second.
+
 Callbacks do no logging and allocate only what numpy/cffi need for views. PortAudio's own
 xrun flags are counted in ``xruns``. ``CallbackClock`` records callback times (preallocated)
 so tests and benchmarks can check pacing.
@@ -27,6 +33,9 @@ from softphone.audio.resample import BlockResampler
 from softphone.audio.ringbuffer import FrameRing
 
 log = logging.getLogger(__name__)
+
+
+IDLE_CALLBACKS = 100  # callbacks (of both streams) without engine frames before streams stop
 
 
 class CallbackClock:
@@ -84,16 +93,51 @@ class PortAudioDevice(AudioDevice):
         self.capture_device: DeviceInfo | None = None
         self.playback_device: DeviceInfo | None = None
         self.device_rates: dict[str, int] = {}
+        self.idle_callbacks = IDLE_CALLBACKS
+        self.problem = ""  # last stream (re)start failure, "" if none
+        self.starts = 0  # how many times the streams were (re)started
         self._streams: list[Any] = []
+        self._running = False  # streams started and not yet idle
+        self._since_engine = 0  # PortAudio callbacks since the engine last came
+        self._retry_in = 0  # engine frames to wait before retrying a failed start
 
     # -- engine side (pjmedia clock thread) ------------------------------------------
     def read_capture(self, buf: memoryview) -> None:
+        self._since_engine = 0
+        if not self._running:
+            self._resume()
         self._cap_ring.read(buf)
         self.stats.frames_out += 1
 
     def write_playback(self, buf: memoryview) -> None:
+        self._since_engine = 0
+        if not self._running:
+            self._resume()
         self._play_ring.write(buf)
         self.stats.frames_in += 1
+
+    def _resume(self) -> None:
+        """(Re)start the streams when the engine starts sending frames (a call was wired)."""
+        if self._retry_in > 0 or not self._streams:
+            self._retry_in -= 1
+            return
+        try:
+            for s in self._streams:
+                if not s.stopped:
+                    s.stop()  # finished by CallbackStop while idle: stop before starting
+            self._cap_ring.clear()
+            self._play_ring.clear()
+            for s in self._streams:
+                s.start()
+        except Exception as exc:  # unplugged headset: silence, retry about once a second
+            self._retry_in = 50
+            if str(exc) != self.problem:
+                self.problem = str(exc)
+                log.warning("PortAudio stream start failed: %s", exc)
+            return
+        self.problem = ""
+        self.starts += 1
+        self._running = True
 
     # -- lifecycle --------------------------------------------------------------------
     def open(self, clock_rate: int, samples_per_frame: int) -> None:
@@ -113,11 +157,10 @@ class PortAudioDevice(AudioDevice):
                 self.playback_device = resolve(self.playback_name, "output", devices)
                 if self.playback_device:
                     self._streams.append(self._open_stream(sd, self.playback_device, "output"))
-            for s in self._streams:
-                s.start()
         except Exception:
             self.close()
             raise
+        self._running = False  # started by the first frame from the engine
 
     def _ring(self) -> FrameRing:
         return FrameRing(
@@ -125,6 +168,7 @@ class PortAudioDevice(AudioDevice):
         )
 
     def close(self) -> None:
+        self._running = False
         streams, self._streams = self._streams, []
         for s in streams:
             try:
@@ -134,6 +178,7 @@ class PortAudioDevice(AudioDevice):
                 log.warning("closing PortAudio stream failed: %s", exc)
 
     def _open_stream(self, sd: Any, dev: DeviceInfo, kind: Kind) -> Any:
+        self._callback_stop = sd.CallbackStop
         rate = _pick_rate(sd, dev, kind, self.clock_rate)
         self.device_rates[kind] = rate
         block = round(rate * self.samples_per_frame / self.clock_rate)
@@ -151,14 +196,22 @@ class PortAudioDevice(AudioDevice):
         return sd.RawOutputStream(callback=self._playback_callback(block), **common)
 
     # -- PortAudio callback thread -----------------------------------------------------
+    def _check_idle(self, status: Any) -> None:
+        """Count xruns; stop this stream (CallbackStop) once the engine has gone quiet."""
+        if status:
+            self.xruns += 1
+        self._since_engine += 1
+        if self._since_engine > self.idle_callbacks:
+            self._running = False
+            raise self._callback_stop
+
     def _capture_callback(self, block: int) -> Any:
         ring, clock, n = self._cap_ring, self.capture_clock, self.samples_per_frame
         if block == n:
 
             def direct(indata: Any, frames: int, _t: Any, status: Any) -> None:
                 clock.tick()
-                if status:
-                    self.xruns += 1
+                self._check_idle(status)
                 if frames == n:
                     ring.write(indata)
 
@@ -169,8 +222,7 @@ class PortAudioDevice(AudioDevice):
 
         def resampled(indata: Any, frames: int, _t: Any, status: Any) -> None:
             clock.tick()
-            if status:
-                self.xruns += 1
+            self._check_idle(status)
             if frames == block:
                 rs.process(np.frombuffer(indata, dtype=np.int16), out)
                 ring.write(out_bytes)
@@ -183,8 +235,7 @@ class PortAudioDevice(AudioDevice):
 
             def direct(outdata: Any, frames: int, _t: Any, status: Any) -> None:
                 clock.tick()
-                if status:
-                    self.xruns += 1
+                self._check_idle(status)
                 if frames == n:
                     ring.read(outdata)
                 else:
@@ -199,8 +250,7 @@ class PortAudioDevice(AudioDevice):
 
         def resampled(outdata: Any, frames: int, _t: Any, status: Any) -> None:
             clock.tick()
-            if status:
-                self.xruns += 1
+            self._check_idle(status)
             ring.read(tmp_bytes)
             rs.process(tmp, out)
             if frames == block:

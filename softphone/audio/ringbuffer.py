@@ -72,6 +72,7 @@ class FrameRing:
         self._idle = 2 * capacity  # a side absent for this many frames of the other is idle
         self._since_read = self._idle + 1  # writes since the reader last came
         self._since_write = self._idle + 1  # reads since the writer last came
+        self._grace = capacity  # reads left in which start-up settling is not counted
         self._pending_under = 0  # fillers not yet known to be drift (the writer may be gone)
         self._pending_over = 0  # drops not yet known to be drift (the reader may be gone)
 
@@ -81,11 +82,15 @@ class FrameRing:
         return self._w - self._r
 
     def clear(self) -> None:
+        """Forget buffered frames and history: as if both sides were new (nothing counted)."""
         with self._lock:
             self._r = self._w
             self._priming = True
             self._started = False
             self._last = -1
+            self._since_read = self._since_write = self._idle + 1
+            self._pending_under = self._pending_over = 0
+            self._grace = self.capacity
 
     def write(self, src: memoryview | bytes | bytearray) -> None:
         """Append one frame (``frame_bytes`` bytes); drops the oldest frame if full."""
@@ -95,6 +100,7 @@ class FrameRing:
                 self._started = False
                 self._priming = True
                 self._r = self._w  # what is left is stale
+                self._grace = self.capacity
             else:
                 self._commit_underruns()
             self._since_write = 0
@@ -111,8 +117,11 @@ class FrameRing:
             if self._since_read > self._idle:  # back from idle: resume at target latency
                 self._pending_over = 0
                 self._r = max(self._r, self._w - self.target)
+                self._grace = self.capacity
             else:
                 self._commit_overruns()
+            if self._grace:
+                self._grace -= 1
             self._since_read = 0
             self._since_write += 1
             level = self._w - self._r
@@ -124,7 +133,8 @@ class FrameRing:
                 return False
             if level > self.high_water:
                 self._r += 1  # skip one old frame: bounds latency when the producer is fast
-                self.stats.drift_corrections += 1
+                if not self._grace:
+                    self.stats.drift_corrections += 1
             slot = self._r % self.capacity
             dst[:] = self._slots[slot]
             self._r += 1
@@ -133,13 +143,17 @@ class FrameRing:
             return True
 
     def _commit_underruns(self) -> None:
-        if self._pending_under:
+        if self._grace:
+            self._pending_under = 0
+        elif self._pending_under:
             self.stats.underruns += self._pending_under
             self.stats.drift_corrections += self._pending_under
             self._pending_under = 0
 
     def _commit_overruns(self) -> None:
-        if self._pending_over:
+        if self._grace:
+            self._pending_over = 0
+        elif self._pending_over:
             self.stats.overruns += self._pending_over
             self.stats.drift_corrections += self._pending_over
             self._pending_over = 0

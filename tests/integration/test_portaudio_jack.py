@@ -77,7 +77,9 @@ def _power_at(x: np.ndarray, freq: float, rate: int) -> float:
     return float(spec[k - 2 : k + 3].max())
 
 
-def _loop_back(env: dict[str, str]) -> None:
+def _loop_back(env: dict[str, str], dev: PortAudioDevice) -> None:
+    dev.read_capture(memoryview(bytearray(dev.frame_bytes)))  # first engine frame starts streams
+    assert dev.starts == 1 and dev.problem == ""
     ports = subprocess.run(["jack_lsp"], capture_output=True, text=True, env=env).stdout.split()
     outs = [p for p in ports if p.startswith("PortAudio") and ":out" in p]
     ins = [p for p in ports if p.startswith("PortAudio") and ":in" in p]
@@ -98,7 +100,7 @@ def test_frames_flow_with_20ms_pacing_and_loop_back(jack_server: dict[str, str])
     dev.open(RATE, FRAME)
     try:
         assert dev.device_rates == {"input": RATE, "output": RATE}
-        _loop_back(jack_server)
+        _loop_back(jack_server, dev)
         captured = _drive(dev, 0.020, 4.0, _tone(1000))
     finally:
         dev.close()
@@ -107,7 +109,7 @@ def test_frames_flow_with_20ms_pacing_and_loop_back(jack_server: dict[str, str])
         assert len(iv) >= 180
         assert abs(float(np.median(iv)) - 20.0) < 0.5
         assert float(np.percentile(iv, 99)) < 30.0, np.percentile(iv, 99)
-    assert dev.stats.frames_in == dev.stats.frames_out == 200
+    assert dev.stats.frames_in == 200 and dev.stats.frames_out == 201
     # matched clocks: only start-up settling, no steady drift
     assert dev.stats.drift_corrections <= 6, dev.stats
     tail = captured[len(captured) // 2 :].astype(np.float64)
@@ -135,7 +137,7 @@ def test_device_refusing_engine_rate_is_resampled(jack_server: dict[str, str]) -
     dev.open(8000, 160)  # JACK runs at 16 kHz only
     try:
         assert dev.device_rates == {"input": RATE, "output": RATE}
-        _loop_back(jack_server)
+        _loop_back(jack_server, dev)
         captured = _drive(dev, 0.020, 3.0, _tone(700, 160, 8000))
     finally:
         dev.close()
@@ -202,3 +204,24 @@ def test_engine_call_through_portaudio_on_jack(jack_server: dict[str, str], sipp
     # pjmedia's clock and JACK's dummy both follow the system clock: little to correct
     assert dev.stats.drift_corrections <= 10, dev.stats
     assert 0 <= stats.drift_corrections <= dev.stats.drift_corrections  # reported in MediaStats
+
+
+def test_streams_stop_when_the_engine_goes_quiet_and_restart(jack_server: dict[str, str]) -> None:
+    label = f"system [{JACK_API}]"
+    dev = PortAudioDevice(capture=label, playback=label)
+    dev.open(RATE, FRAME)
+    try:
+        time.sleep(0.3)
+        assert dev.capture_clock.count == 0  # opened, not started: idle costs nothing
+        _drive(dev, 0.020, 1.0, _tone(440))
+        assert dev.starts == 1
+        time.sleep(2.0)  # no engine frames: streams stop themselves after ~1 s
+        stopped_at = dev.capture_clock.count
+        time.sleep(0.5)
+        assert dev.capture_clock.count == stopped_at
+        _drive(dev, 0.020, 1.0, _tone(440))  # the next call restarts them
+        assert dev.starts == 2
+        assert dev.capture_clock.count > stopped_at + 40
+    finally:
+        dev.close()
+    assert dev.stats.drift_corrections <= 6, dev.stats  # the idle gap is not drift
