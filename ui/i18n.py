@@ -17,7 +17,7 @@ from softphone import paths
 LANGUAGES = {"en": "English", "hi": "हिन्दी"}
 SOURCE_LANGUAGE = "en"
 
-_installed: dict[int, QTranslator] = {}  # id(app) -> the translator we installed
+_TRANSLATOR_NAME = "sampark_translator"  # our translator is a child of the app, found by name
 
 
 def translations_dir() -> Path:
@@ -30,21 +30,28 @@ def qm_file(language: str) -> Path:
 
 def install(app: QCoreApplication, language: str) -> bool:
     """Switch ``app`` to ``language``; returns False (and stays in English) if it cannot."""
-    previous = _installed.pop(id(app), None)
+    previous = _our_translator(app)
     if previous is not None:
         app.removeTranslator(previous)
+        previous.setObjectName("")
+        previous.deleteLater()
     if language == SOURCE_LANGUAGE or language not in LANGUAGES:
         QLocale.setDefault(QLocale(QLocale.Language.English))
         return language == SOURCE_LANGUAGE
     translator = QTranslator(app)
     if not translator.load(str(qm_file(language))):
+        translator.deleteLater()
         return False
+    translator.setObjectName(_TRANSLATOR_NAME)
     app.installTranslator(translator)
-    _installed[id(app)] = translator
     QLocale.setDefault(QLocale(language))
     return True
 
 
 def current_language(app: QCoreApplication) -> str:
-    translator = _installed.get(id(app))
+    translator = _our_translator(app)
     return translator.language().split("_")[0] if translator is not None else SOURCE_LANGUAGE
+
+
+def _our_translator(app: QCoreApplication) -> QTranslator | None:
+    return app.findChild(QTranslator, _TRANSLATOR_NAME)
