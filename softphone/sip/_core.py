@@ -39,6 +39,7 @@ from softphone.sip.spec import AccountSpec, EndpointSpec
 
 log = logging.getLogger("sampark.sip.engine")
 _SHUTDOWN_WAIT_S = 3.0
+_CLOCK_LINGER_S = 2.0
 
 
 def _pj_error(where: str, err: pj.Error, call_id: int | None = None) -> EngineError:
@@ -162,6 +163,7 @@ class Core:
         self.thread_id = threading.get_ident()
         self._next_stats = 0.0
         self.clock_running = False
+        self._idle_since: float | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -229,13 +231,24 @@ class Core:
         """After each libHandleEvents: delete ended calls, publish stats when due."""
         if self.dead:
             self._reap()
-        if not self.calls and self.clock_running:
-            self.set_clock(False)
+        if self.calls:
+            self._idle_since = None
+        elif self.clock_running:
+            self._maybe_stop_clock()
         if self.calls:
             now = time.monotonic()
             if now >= self._next_stats:
                 self._next_stats = now + self.spec.stats_interval_s
                 self._publish_stats()
+
+    def _maybe_stop_clock(self) -> None:
+        # pjmedia's conference applies port removals on its clock ticks: keep it running a
+        # little after the last call so the ended calls' slots are really freed.
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        elif now - self._idle_since >= _CLOCK_LINGER_S:
+            self.set_clock(False)
 
     def set_clock(self, running: bool) -> None:
         """Run the conference clock (pjsua's null sound device) only while calls exist, so an
@@ -243,6 +256,7 @@ class Core:
         assert self.ep is not None
         if running == self.clock_running:
             return
+        self._idle_since = None
         manager = self.ep.audDevManager()
         if running:
             manager.setNullDev()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import LOOPBACK, EventLog, make_engine
+from siptest import LOOPBACK, EventLog, make_engine
 
 from softphone.sip.engine import SipEngine, SipEngineError
 from softphone.sip.events import CallState, CallStateChanged, EngineError, MediaStats

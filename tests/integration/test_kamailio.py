@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TEST_PASSWORDS, free_rtp_base, wait_until
+from siptest import TEST_PASSWORDS, free_rtp_base, wait_until
 
 from softphone.sip.events import (
     CallState,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import wait_until
+from siptest import wait_until
 
 from softphone.sip.events import CallState, CallStateChanged, MediaStats
 from softphone.sip.spec import AccountSpec

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import SHARED_TESTDATA, wait_until
+from siptest import SHARED_TESTDATA, wait_until
 
 from softphone.sip.events import (
     CallState,

@@ -8,7 +8,7 @@ import time
 
 import psutil
 import pytest
-from conftest import wait_until
+from siptest import wait_until
 
 from softphone.sip.events import CallState, CallStateChanged
 from softphone.sip.spec import AccountSpec
@@ -26,10 +26,12 @@ GAP_S = 0.05
 def one_call(engine, events, account: int, target: str) -> None:
     call = engine.make_call(account, target)
     events.wait_for(
-        lambda e: isinstance(e, CallStateChanged)
-        and e.call_id == call
-        and e.state is CallState.CONFIRMED
-        and e.media_active,
+        lambda e: (
+            isinstance(e, CallStateChanged)
+            and e.call_id == call
+            and e.state is CallState.CONFIRMED
+            and e.media_active
+        ),
         5,
     )
     engine.hangup(call)
