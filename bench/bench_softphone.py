@@ -44,6 +44,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
+SWITCH_INTERVAL: float | None = None  # --switch-interval: passed to every Sampark process
 
 
 # -- ports and processes ---------------------------------------------------------------------
@@ -390,6 +391,8 @@ class Sampark(UserAgent):
     def start(self, timeout: float = 20.0) -> None:
         cmd = [sys.executable, str(ROOT / "bench" / "sampark_driver.py")]
         cmd += ["--rtp-port", str(free_port_block(16)), *self.extra_args]
+        if SWITCH_INTERVAL:
+            cmd += ["--switch-interval", str(SWITCH_INTERVAL)]
         env = dict(os.environ, **(self.env or {}))
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
         self.proc = subprocess.Popen(
@@ -732,6 +735,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--calls", type=int, default=7, help="calls for dial→CONFIRMED")
     ap.add_argument("--busy-s", type=float, default=10.0, help="GUI-busy window (s)")
     ap.add_argument("--no-gui", action="store_true", help="skip the window measurements")
+    ap.add_argument(
+        "--switch-interval",
+        type=float,
+        metavar="S",
+        help="experiment: Sampark's GIL switch interval (default: the app's)",
+    )
     ap.add_argument("--xvfb", action="store_true", help="show the window on Xvfb, not offscreen")
     ap.add_argument("--only", choices=["baresip", "sampark"], help="measure one side only")
     ap.add_argument("--json", metavar="FILE", help="also write the raw numbers as JSON")
@@ -749,7 +758,9 @@ def measure_safely(ua: UserAgent, uri: str, args: argparse.Namespace, notes: lis
 
 
 def main(argv: list[str] | None = None) -> int:
+    global SWITCH_INTERVAL
     args = parse_args(argv)
+    SWITCH_INTERVAL = args.switch_interval
     for tool in ("sipp", "baresip"):
         if not shutil.which(tool):
             print(f"missing {tool}: run scripts/install-deps.sh --test", file=sys.stderr)

@@ -68,6 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--rtp-port", type=int, default=40000)
     ap.add_argument("--gui", action="store_true", help="show the caller window")
     ap.add_argument("--portaudio", metavar="DEVICE", help="PortAudio device name or index")
+    ap.add_argument("--switch-interval", type=float, metavar="S", help="override the GIL's")
     return ap.parse_args(argv)
 
 
@@ -122,7 +123,10 @@ def run_headless(args: argparse.Namespace, device: AudioDevice) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    use_audio_switch_interval()  # what the app and the CLI do at start-up
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)  # an experiment, not what the app does
+    else:
+        use_audio_switch_interval()  # what the app and the CLI do at start-up
     device = portaudio_device(args.portaudio) if args.portaudio is not None else tone_device()
     if args.gui:
         from sampark_gui import run_gui  # this folder is on sys.path when run as a script
