@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from server import api, config, errors, migrate, schema
+from server import api, config, errors, migrate, openapi, schema
 from server.db import make_engine
 from server.security import load_signing_key
 
@@ -55,6 +55,7 @@ def create_app(database_url: str | None = None, run_migrations: bool = True) -> 
     app.state.signing_key = load_signing_key(engine)
     errors.install(app)
     app.include_router(api.router())
+    openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
