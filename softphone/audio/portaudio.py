@@ -22,6 +22,7 @@ so tests and benchmarks can check pacing.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -100,6 +101,8 @@ class PortAudioDevice(AudioDevice):
         self._running = False  # streams started and not yet idle
         self._since_engine = 0  # PortAudio callbacks since the engine last came
         self._retry_in = 0  # engine frames to wait before retrying a failed start
+        self._starting = False  # a helper thread is starting the streams
+        self._life = threading.Lock()  # serialises stream start with open/close
 
     # -- engine side (pjmedia clock thread) ------------------------------------------
     def read_capture(self, buf: memoryview) -> None:
@@ -117,27 +120,42 @@ class PortAudioDevice(AudioDevice):
         self.stats.frames_in += 1
 
     def _resume(self) -> None:
-        """(Re)start the streams when the engine starts sending frames (a call was wired)."""
-        if self._retry_in > 0 or not self._streams:
+        """Have the streams (re)started when the engine sends frames (a call was wired).
+
+        Starting takes tens of milliseconds (JACK: ~40 ms), too long for pjmedia's clock
+        thread, so a short-lived helper thread does it; the rings bridge the gap."""
+        if self._starting or not self._streams:
+            return
+        if self._retry_in > 0:
             self._retry_in -= 1
             return
-        try:
-            for s in self._streams:
-                if not s.stopped:
-                    s.stop()  # finished by CallbackStop while idle: stop before starting
-            self._cap_ring.clear()
-            self._play_ring.clear()
-            for s in self._streams:
-                s.start()
-        except Exception as exc:  # unplugged headset: silence, retry about once a second
-            self._retry_in = 50
-            if str(exc) != self.problem:
-                self.problem = str(exc)
-                log.warning("PortAudio stream start failed: %s", exc)
-            return
-        self.problem = ""
-        self.starts += 1
-        self._running = True
+        self._starting = True
+        threading.Thread(target=self._start_streams, name="portaudio-start", daemon=True).start()
+
+    def _start_streams(self) -> None:
+        with self._life:
+            if not self._streams:  # closed meanwhile
+                self._starting = False
+                return
+            try:
+                for s in self._streams:
+                    if not s.stopped:
+                        s.stop()  # finished by CallbackStop while idle: stop before starting
+                self._cap_ring.clear()
+                self._play_ring.clear()
+                for s in self._streams:
+                    s.start()
+            except Exception as exc:  # unplugged headset: silence, retry about once a second
+                self._retry_in = 50
+                if str(exc) != self.problem:
+                    self.problem = str(exc)
+                    log.warning("PortAudio stream start failed: %s", exc)
+            else:
+                self.problem = ""
+                self.starts += 1
+                self._running = True
+            finally:
+                self._starting = False
 
     # -- lifecycle --------------------------------------------------------------------
     def open(self, clock_rate: int, samples_per_frame: int) -> None:
@@ -168,14 +186,15 @@ class PortAudioDevice(AudioDevice):
         )
 
     def close(self) -> None:
-        self._running = False
-        streams, self._streams = self._streams, []
-        for s in streams:
-            try:
-                s.stop()
-                s.close()
-            except Exception as exc:  # a vanished USB headset must not break a device swap
-                log.warning("closing PortAudio stream failed: %s", exc)
+        with self._life:
+            self._running = False
+            streams, self._streams = self._streams, []
+            for s in streams:
+                try:
+                    s.stop()
+                    s.close()
+                except Exception as exc:  # a vanished USB headset must not break a device swap
+                    log.warning("closing PortAudio stream failed: %s", exc)
 
     def _open_stream(self, sd: Any, dev: DeviceInfo, kind: Kind) -> Any:
         self._callback_stop = sd.CallbackStop

@@ -79,6 +79,9 @@ def _power_at(x: np.ndarray, freq: float, rate: int) -> float:
 
 def _loop_back(env: dict[str, str], dev: PortAudioDevice) -> None:
     dev.read_capture(memoryview(bytearray(dev.frame_bytes)))  # first engine frame starts streams
+    deadline = time.monotonic() + 2
+    while dev.starts == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert dev.starts == 1 and dev.problem == ""
     ports = subprocess.run(["jack_lsp"], capture_output=True, text=True, env=env).stdout.split()
     outs = [p for p in ports if p.startswith("PortAudio") and ":out" in p]
