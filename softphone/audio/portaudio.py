@@ -159,6 +159,8 @@ class PortAudioDevice(AudioDevice):
 
     # -- lifecycle --------------------------------------------------------------------
     def open(self, clock_rate: int, samples_per_frame: int) -> None:
+        """Open (not start) the streams. Never raises: a device that cannot be opened leaves
+        silence and says why in ``problem`` (the engine must start even without a headset)."""
         import sounddevice as sd
 
         self.close()
@@ -175,9 +177,12 @@ class PortAudioDevice(AudioDevice):
                 self.playback_device = resolve(self.playback_name, "output", devices)
                 if self.playback_device:
                     self._streams.append(self._open_stream(sd, self.playback_device, "output"))
-        except Exception:
+        except Exception as exc:  # busy/unplugged device: the call goes on in silence
             self.close()
-            raise
+            self.problem = f"cannot open PortAudio stream: {exc}"
+            log.warning("%s; the headset stays silent", self.problem)
+            return
+        self.problem = ""
         self._running = False  # started by the first frame from the engine
 
     def _ring(self) -> FrameRing:

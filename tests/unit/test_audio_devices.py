@@ -97,3 +97,27 @@ def test_real_portaudio_lists_plain_dataclasses(monkeypatch: pytest.MonkeyPatch)
     found = devices.list_devices()
     assert all(isinstance(d, DeviceInfo) for d in found)
     assert all(d.max_input_channels + d.max_output_channels > 0 for d in found)
+
+
+def test_device_that_cannot_open_leaves_silence_and_a_reason(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sounddevice as sd
+
+    from softphone.audio import portaudio
+
+    def busy(**_kw: object) -> None:
+        raise sd.PortAudioError("Device unavailable [PaErrorCode -9985]")
+
+    monkeypatch.setattr(portaudio, "list_devices", lambda: DEVS)
+    monkeypatch.setattr(portaudio, "_pick_rate", lambda _sd, _dev, _kind, rate: rate)
+    monkeypatch.setattr(sd, "RawInputStream", busy)
+    dev = PortAudioDevice(capture=DEVS[1].label, playback=DEVS[3].label)
+    dev.open(16000, 320)  # must not raise: the engine starts without a headset
+    assert "Device unavailable" in dev.problem
+    assert "headset stays silent" in caplog.text
+    buf = memoryview(bytearray(640))
+    dev.write_playback(memoryview(b"\x01" * 640))
+    dev.read_capture(buf)
+    assert bytes(buf) == bytes(640)
+    dev.close()
