@@ -43,9 +43,23 @@ class _Batch:
 
 
 def ingest(engine: Engine, user: CurrentUser, items: list[dict[str, Any]]) -> list[Any]:
+    """Answer every item, in the order sent, storing the batch in one transaction.
+
+    Items are processed sorted by contact and UUID so that concurrent batches take row
+    locks in the same order (no deadlocks between overlapping re-sends).
+    """
+    order = sorted(range(len(items)), key=lambda i: _lock_key(items[i]))
+    results: list[Any] = [None] * len(items)
     with engine.begin() as conn:
         batch = _Batch(conn, user, db.now())
-        return [_one(batch, raw) for raw in items]
+        for i in order:
+            results[i] = _one(batch, items[i])
+    return results
+
+
+def _lock_key(raw: dict[str, Any]) -> tuple[int, str]:
+    contact = raw.get("contact_id")
+    return (contact if isinstance(contact, int) else 0, str(raw.get("uuid")))
 
 
 def _result(uuid: Any, status: schema.ItemStatus, reason: str | None = None) -> Any:
