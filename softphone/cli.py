@@ -33,7 +33,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -246,14 +246,15 @@ def _password(env_name: str | None) -> str:
     return value
 
 
-def parse_listen(text: str | None) -> tuple[str, int]:
+def parse_listen(text: str | None, host: str = "", port: int = 5060) -> tuple[str, int]:
+    """``HOST:PORT``, ``[v6]:PORT``, ``HOST`` or ``:PORT``; missing parts from the defaults."""
     if not text:
-        return "", 5060
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        return text, 5060
+        return host, port
+    head, sep, tail = text.rpartition(":")
+    if not sep or (head.count(":") and not head.endswith("]")):
+        return text.strip("[]"), port  # a bare host (also a bare IPv6 address)
     try:
-        return host.strip("[]"), int(port)
+        return (head.strip("[]") or host), int(tail)
     except ValueError as exc:
         raise CliError(f"--listen: bad port in {text!r}", EXIT_USAGE) from exc
 
@@ -291,7 +292,6 @@ class Session:
     events: queue.Queue[Event]
     reporter: Reporter
     account_id: int = -1
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def next_event(self, timeout: float = 0.2) -> Event | None:
         try:

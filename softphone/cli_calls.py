@@ -234,7 +234,9 @@ def run_answer(args: argparse.Namespace, settings: config.Settings, reporter: Re
         raise CliError("--count must be at least 1", EXIT_USAGE)
     if args.play is not None and not args.play.is_file():
         raise CliError(f"--play: no such file: {args.play}", EXIT_USAGE)
-    ident = resolve_identity(args, settings, listen=parse_listen(args.listen))
+    port = args.local_port if args.local_port is not None else settings.sip_local_port
+    listen = parse_listen(args.listen, args.bind, port or 5060)
+    ident = resolve_identity(args, settings, listen=listen)
     session = None
     try:
         session = start_engine(ident.endpoint, AudioDevice(), reporter)

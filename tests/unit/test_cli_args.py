@@ -99,3 +99,20 @@ def test_human_lines() -> None:
     assert line.endswith("call 3 disconnected 486 Busy Here")
     summary = CallProgress(1, "u", final_code=486, reason="Busy Here").summary()
     assert "NOT answered" in cli.human_line(summary) and "exit 4" in cli.human_line(summary)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, ("10.0.0.1", 5070)),
+        ("127.0.0.1:5090", ("127.0.0.1", 5090)),
+        (":5091", ("10.0.0.1", 5091)),
+        ("192.168.1.2", ("192.168.1.2", 5070)),
+        ("[::1]:5092", ("::1", 5092)),
+        ("::1", ("::1", 5070)),
+    ],
+)
+def test_parse_listen(text: str | None, expected: tuple[str, int]) -> None:
+    assert cli.parse_listen(text, "10.0.0.1", 5070) == expected
+    with pytest.raises(cli.CliError):
+        cli.parse_listen("host:port")
