@@ -31,7 +31,8 @@ def make_engine(url: str) -> Engine:
         )
         _sqlite_immediate_transactions(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout; stale connections are recycled instead.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def _sqlite_immediate_transactions(engine: Engine) -> None:

@@ -36,9 +36,7 @@ def test_openapi_document_lists_the_contract(live: Live) -> None:
     for path in ("/api/v1/login", "/api/v1/leases", "/api/v1/outcomes/batch", "/api/v1/presence"):
         assert "post" in paths[path], path
     schemas = doc["components"]["schemas"]
-    assert {"LoginResponse", "LeaseResponse", "OutcomeIn", "OutcomeBatchResponse"} <= set(
-        schemas
-    )
+    assert {"LoginResponse", "LeaseResponse", "OutcomeIn", "OutcomeBatchResponse"} <= set(schemas)
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 
