@@ -98,10 +98,16 @@ class HeadsetPort(pj.AudioMediaPort):
         self.frames_requested += 1
 
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
-        if frame.type == _AUDIO and frame.size == self._frame_bytes:
+        # pjmedia's conference calls this every tick, also with nothing wired to the headset
+        # (a NONE frame). Those do not reach the device, so an idle device stays idle (its
+        # PortAudio streams stop) and an idle engine runs no device code.
+        if frame.type != _AUDIO:
+            self.frames_skipped += 1
+            return
+        if frame.size == self._frame_bytes:
             self._copier.read(frame.buf)
             view = self._rx_view
-        else:  # no transmitter / odd size: keep the device fed with silence
+        else:  # never seen; keep the device fed with silence rather than misaligned audio
             self.frames_skipped += 1
             view = self._silence
         with self._lock:

@@ -194,6 +194,10 @@ def test_engine_call_through_portaudio_on_jack(jack_server: dict[str, str], sipp
         engine.hangup(cid)
         events.wait_call(cid, CallState.DISCONNECTED)
         assert sp.wait() == 0, sp.diagnostics()
+        time.sleep(2.0)  # engine idle (no call): the streams stop themselves
+        idle_from = dev.capture_clock.count
+        time.sleep(0.5)
+        assert dev.capture_clock.count == idle_from
     finally:
         engine.stop()
         dev.close()

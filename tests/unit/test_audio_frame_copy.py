@@ -174,9 +174,12 @@ def test_headset_port_fast_path_both_directions_and_device_swap() -> None:
     assert first.closed and port.device is second
     port.onFrameRequested(out)
     assert bytes(out.buf) == second.capture
-    silent = pj.MediaFrame()  # no transmitter: NONE frame -> silence keeps the device fed
-    port.onFrameReceived(silent)
+    idle = pj.MediaFrame()  # nothing wired to the headset: a NONE frame, not for the device
+    port.onFrameReceived(idle)
+    assert second.heard == []
+    odd = _audio_frame(os.urandom(320))  # wrong size: silence, never misaligned audio
+    port.onFrameReceived(odd)
     assert second.heard == [bytes(640)]
     stats = port.copy_stats()
     assert stats["frames_received"] == 21 and stats["frames_requested"] == 2
-    assert stats["frames_skipped"] == 1 and stats["slow_frames"] == 0
+    assert stats["frames_skipped"] == 2 and stats["slow_frames"] == 0
