@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from softphone.audio.device import AudioDevice
 from softphone.sip.engine import SipEngine
 from softphone.sip.events import CallState, CallStateChanged, Event, RegistrationChanged
 from softphone.sip.spec import EndpointSpec
@@ -165,13 +166,13 @@ def events() -> EventLog:
     return EventLog()
 
 
-def make_engine(events: EventLog, **spec_kw) -> SipEngine:
+def make_engine(events: EventLog, device: AudioDevice | None = None, **spec_kw) -> SipEngine:
     spec_kw.setdefault("bind_address", LOOPBACK)
     spec_kw.setdefault("rtp_port", free_rtp_base())
     spec_kw.setdefault("rtp_port_range", 100)
     spec_kw.setdefault("udp_port", 0)
     spec_kw.setdefault("tcp_port", 0)
-    engine = SipEngine(EndpointSpec(**spec_kw))
+    engine = SipEngine(EndpointSpec(**spec_kw), audio_device=device)
     engine.add_listener(events)
     engine.start()
     return engine
@@ -189,8 +190,8 @@ def engine_factory(events: EventLog) -> Iterator[Callable[..., SipEngine]]:
     """For tests that need non-default endpoint settings (one engine per process)."""
     made: list[SipEngine] = []
 
-    def factory(**spec_kw) -> SipEngine:
-        eng = make_engine(events, **spec_kw)
+    def factory(device: AudioDevice | None = None, **spec_kw) -> SipEngine:
+        eng = make_engine(events, device, **spec_kw)
         made.append(eng)
         return eng
 

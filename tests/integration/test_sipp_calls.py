@@ -87,7 +87,7 @@ def test_remote_bye_ends_call(engine, events, sipp):
     events.wait_call(call, CallState.CONFIRMED)
     end = finish(engine, events, sp, call)  # no hangup from our side
     assert end.code == 200
-    assert "BYE" in end.reason or end.reason == "Normal call clearing" or end.reason
+    assert end.reason  # pjsip names the cause; the code is the BYE's 200
 
 
 def test_hold_and_resume_reinvite(engine, events, sipp):

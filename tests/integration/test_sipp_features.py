@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pytest
 from siptest import SHARED_TESTDATA, wait_until
 
+from softphone.audio.device import AudioDevice
 from softphone.sip.events import (
     CallState,
     CallStateChanged,
@@ -126,11 +128,40 @@ def test_blind_transfer(engine, events, sipp):
     assert events.of(TransferProgress, call_id=call)[0].code in (100, 200)
 
 
-def test_mute_is_reported_and_reversible(engine, events, sipp):
+class ProbeDevice(AudioDevice):
+    """Headset stand-in: says a steady 1 kHz tone, remembers how loud each heard frame was."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: list[int] = []
+        self._tone = b""
+
+    def open(self, clock_rate: int, samples_per_frame: int) -> None:
+        super().open(clock_rate, samples_per_frame)
+        t = np.arange(samples_per_frame) / clock_rate
+        self._tone = (8000 * np.sin(2 * np.pi * 1000 * t)).astype("<i2").tobytes()
+
+    def read_capture(self, buf: memoryview) -> None:
+        buf[:] = self._tone[: len(buf)]
+
+    def write_playback(self, buf: memoryview) -> None:
+        self.levels.append(int(np.abs(np.frombuffer(buf, dtype="<i2")).max(initial=0)))
+
+    def recent_level(self, seconds: float = 0.3) -> int:
+        frames = max(1, int(seconds * self.clock_rate / self.samples_per_frame))
+        return max(self.levels[-frames:], default=0)
+
+
+def test_mute_stops_the_headset_to_remote_path(engine_factory, events, sipp):
+    """With the far end echoing RTP, the caller hears their own tone until muted."""
+    probe = ProbeDevice()
+    engine = engine_factory(device=probe)
     sp = sipp("uas-answer.xml", "-rtp_echo")
     call = _answered_call(engine, events, sp)
+    wait_until(lambda: probe.recent_level() > 2000, 3, "echoed tone")
     engine.set_mute(call, True)
     events.wait_for(lambda e: isinstance(e, CallStateChanged) and e.muted, 3)
+    wait_until(lambda: probe.recent_level() < 100, 3, "silence while muted")
     engine.set_mute(call, False)
     events.wait_for(
         lambda e: (
@@ -140,6 +171,7 @@ def test_mute_is_reported_and_reversible(engine, events, sipp):
         ),
         3,
     )
+    wait_until(lambda: probe.recent_level() > 2000, 3, "echoed tone after unmute")
     engine.hangup(call)
     events.wait_call(call, CallState.DISCONNECTED)
     assert sp.wait() == 0, sp.diagnostics()
