@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,7 +12,7 @@ from server import config, db, schema
 from server.campaigns import DEFAULT_PAUSE_REASONS
 from server.deps import CurrentUser, EngineDep, SupervisorDep, UserDep
 from server.errors import ApiError
-from server.tables import campaigns, centres, presence, users
+from server.tables import campaigns, centres, contacts, presence, users
 
 router = APIRouter(tags=["presence"])
 
@@ -20,7 +20,8 @@ router = APIRouter(tags=["presence"])
 @router.post("/presence", response_model=schema.PresenceAck)
 def heartbeat(body: schema.PresenceIn, user: UserDep, engine: EngineDep) -> Any:
     """Report the caller's state; send every ``heartbeat_interval_s`` seconds. An agent
-    not heard from for three intervals is shown as logged out."""
+    not heard from for three intervals is shown as logged out. ``on_call`` / ``wrap_up``
+    with a ``contact_id`` the caller holds also extends that lease."""
     now = db.now()
     with engine.begin() as conn:
         if body.state == schema.PresenceState.paused:
@@ -50,11 +51,32 @@ def heartbeat(body: schema.PresenceIn, user: UserDep, engine: EngineDep) -> Any:
             },
         )
         conn.execute(stmt)
+        if body.contact_id is not None and body.state in _BUSY:
+            _keep_lease(conn, user.id, body.contact_id, now)
     return schema.PresenceAck(
         state=body.state,
         server_time=db.utc(now),
         heartbeat_interval_s=config.HEARTBEAT_INTERVAL_SECONDS,
     )
+
+
+_BUSY = (schema.PresenceState.on_call, schema.PresenceState.wrap_up)
+
+
+def _keep_lease(conn: Any, user_id: int, contact_id: int, now: datetime) -> None:
+    """A call or wrap-up in progress keeps the caller's lease on that contact alive."""
+    query = (
+        select(campaigns.c.lease_seconds)
+        .join(contacts, contacts.c.campaign_id == campaigns.c.id)
+        .where(contacts.c.id == contact_id, contacts.c.lease_owner == user_id)
+    )
+    seconds = conn.execute(query).scalar()
+    if seconds is not None:
+        conn.execute(
+            contacts.update()
+            .where(contacts.c.id == contact_id, contacts.c.lease_owner == user_id)
+            .values(lease_expires_at=now + timedelta(seconds=seconds))
+        )
 
 
 def _pause_reasons(conn: Any, user: CurrentUser) -> list[str]:

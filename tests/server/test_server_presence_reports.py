@@ -124,3 +124,18 @@ def test_scripts_are_versioned_per_language(live: Live) -> None:
     assert caller.post(f"/campaigns/{world.campaign_id}/scripts", json=script).status_code == 403
     campaign = caller.get(f"/campaigns/{world.campaign_id}").json()
     assert campaign["languages"] == ["en", "hi"]
+
+
+def test_on_call_heartbeat_keeps_the_lease_alive(live: Live) -> None:
+    world = live.setup(contacts=1, lease_seconds=1)
+    first, second = (live.login(n) for n in world.callers)
+    reply = first.post("/leases", json={"campaign_id": world.campaign_id, "count": 1}).json()
+    contact = reply["leases"][0]["contact"]["id"]
+    for _ in range(3):
+        time.sleep(0.5)
+        first.post("/presence", json={"state": "on_call", "contact_id": contact})
+    taken = second.post("/leases", json={"campaign_id": world.campaign_id, "count": 1}).json()
+    assert taken["leases"] == [], "the call in progress kept the lease"
+    time.sleep(1.2)
+    taken = second.post("/leases", json={"campaign_id": world.campaign_id, "count": 1}).json()
+    assert [lease["contact"]["id"] for lease in taken["leases"]] == [contact]
