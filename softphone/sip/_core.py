@@ -452,9 +452,9 @@ class Core:
             self.headset.set_device(device)
 
     def _forget(self, call_id: int) -> None:
+        self.media.release(call_id)
         call = self.calls.pop(call_id, None)
         self.call_account.pop(call_id, None)
-        self.media.release(call_id)
         if call is not None:
             self.dead.append(call)
 
@@ -508,9 +508,11 @@ class Core:
         self.answer(call_id, 200 if auto_answer else 180)
 
     def on_call_state(self, call_id: int, event: CallStateChanged) -> None:
-        self.emit(event)
         if event.state is CallState.DISCONNECTED:
+            # Clean up first: whoever sees DISCONNECTED finds the recording closed and the
+            # id gone from ``active_call_ids``.
             self._forget(call_id)
+        self.emit(event)
 
     def on_media_state(self, call_id: int) -> None:
         call = self.calls.get(call_id)

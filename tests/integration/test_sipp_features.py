@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+import wave
 
 import numpy as np
 import pytest
@@ -224,3 +226,44 @@ def test_logs_hold_no_secrets(engine_factory, events, sipp, caplog):
     assert "8f1c0ffee5eed5a1d" not in text  # the server's nonce
     for key in keys:
         assert key not in text
+
+
+def _write_tone_wav(path, freq: float = 800.0, seconds: float = 2.0, rate: int = 16000) -> None:
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (10000 * np.sin(2 * np.pi * freq * t)).astype("<i2")
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.tobytes())
+
+
+def test_play_and_record_on_a_headsetless_account(engine_factory, events, sipp, tmp_path):
+    """``use_headset=False``: the call hears/says only the player and recorder, never the
+    headset; the recording holds the played tone echoed back by sipp."""
+    probe = ProbeDevice()
+    engine = engine_factory(device=probe)
+    prompt, recording = tmp_path / "prompt.wav", tmp_path / "heard.wav"
+    _write_tone_wav(prompt)
+    sp = sipp("uas-answer.xml", "-rtp_echo")
+    account = engine.add_account(LOCAL, use_headset=False)
+    call = engine.make_call(account, f"sip:service@{sp.uri_host}")
+    engine.record_call(call, str(recording))  # before media: attached when it starts
+    events.wait_call(call, CallState.CONFIRMED)
+    engine.play_to_call(call, str(prompt), loop=True)
+    time.sleep(1.5)
+    engine.stop_playback(call)
+    engine.hangup(call)
+    events.wait_call(call, CallState.DISCONNECTED)
+    assert sp.wait() == 0, sp.diagnostics()
+    wait_until(lambda: engine.active_call_ids() == [], 2)
+    # pjmedia closes the file on its next conference clock tick after the call ends.
+    wait_until(lambda: recording.read_bytes()[4:8] != bytes(4), 1, "recording finalised")
+    with wave.open(str(recording), "rb") as wav:
+        heard = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+        rate = wav.getframerate()
+    assert heard.size > rate // 2 and np.abs(heard).max() > 2000
+    spectrum = np.abs(np.fft.rfft(heard.astype(float)))
+    peak_hz = np.argmax(spectrum) * rate / heard.size
+    assert abs(peak_hz - 800) < 20
+    assert max(probe.levels, default=0) == 0  # the headset heard nothing of this call
