@@ -17,6 +17,7 @@ from softphone.sip.events import (
     CallState,
     DtmfMethod,
     DtmfReceived,
+    EngineError,
     IncomingCall,
     RegistrationChanged,
     RegState,
@@ -195,3 +196,30 @@ def test_tls_untrusted_server_is_refused(engine_factory, events, kamailio, tls_f
     assert failed.code == 503
     assert "certificate verification" in failed.reason
     assert not events.of(RegistrationChanged, account_id=acc, state=RegState.REGISTERED)
+
+
+def test_register_again_network_change_and_remove(engine, events, kamailio):
+    acc = engine.add_account(account(kamailio, "alice"))
+    events.wait_reg(acc, RegState.REGISTERED)
+    engine.unregister(acc)
+    events.wait_reg(acc, RegState.UNREGISTERED)
+    again = time.time()
+    engine.register(acc)
+    events.wait_for(
+        lambda e: (
+            isinstance(e, RegistrationChanged) and e.state is RegState.REGISTERED and e.ts > again
+        ),
+        10,
+    )
+    changed = time.time()
+    engine.handle_network_change()  # transports restart, the account re-registers
+    events.wait_for(
+        lambda e: (
+            isinstance(e, RegistrationChanged) and e.state is RegState.REGISTERED and e.ts > changed
+        ),
+        10,
+    )
+    engine.remove_account(acc)  # unregisters on the way out
+    engine.make_call(acc, f"sip:bob@{kamailio.domain}")
+    error = events.wait_for(lambda e: isinstance(e, EngineError) and e.where == "make_call", 5)
+    assert "unknown account" in error.message
