@@ -69,6 +69,26 @@ class SipEngineError(RuntimeError):
     """Raised by ``start`` and by commands that cannot be accepted at all."""
 
 
+# pjsua2 allows one endpoint per process; a second one aborts inside pjlib, so guard it.
+_endpoint_lock = threading.Lock()
+_endpoint_owner: SipEngine | None = None
+
+
+def _claim_endpoint(engine: SipEngine | None) -> None:
+    global _endpoint_owner
+    with _endpoint_lock:
+        if _endpoint_owner is not None and _endpoint_owner is not engine:
+            raise SipEngineError("a SipEngine is already running in this process (pjsua2 limit)")
+        _endpoint_owner = engine
+
+
+def _release_endpoint(engine: SipEngine | None) -> None:
+    global _endpoint_owner
+    with _endpoint_lock:
+        if _endpoint_owner is engine:
+            _endpoint_owner = None
+
+
 class SipEngine(QObject):
     # Every signal carries one frozen event dataclass from softphone.sip.events.
     event_emitted = Signal(object)  # every event, in order
@@ -114,14 +134,19 @@ class SipEngine(QObject):
         """Start the SIP thread and the endpoint; blocks until transports are up or raises."""
         if self._thread is not None:
             raise SipEngineError("engine already started")
+        _claim_endpoint(self)
+        self._ready.clear()
+        self._start_error = None
         self._running = True
         self._thread = threading.Thread(target=self._run, name="sip", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
             raise SipEngineError("SIP thread did not start in time")
         if self._start_error is not None:
+            self._running = False
             self._thread.join(timeout)
             self._thread = None
+            _release_endpoint(self)
             raise SipEngineError(f"endpoint start failed: {self._start_error}")
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -135,6 +160,7 @@ class SipEngine(QObject):
         if thread.is_alive():
             raise SipEngineError("SIP thread did not stop in time")
         self._thread = None
+        _release_endpoint(self)
 
     def add_listener(self, fn: Listener) -> None:
         self._listeners = [*self._listeners, fn]
@@ -252,8 +278,12 @@ class SipEngine(QObject):
         """pjsua2 build facts for ``doctor``: version, tls, srtp, codecs, sound devices.
 
         Safe to call only when no engine is running in this process (creates a temporary
-        endpoint)."""
-        return _build_info()
+        endpoint); raises ``SipEngineError`` otherwise."""
+        _claim_endpoint(None)
+        try:
+            return _build_info()
+        finally:
+            _release_endpoint(None)
 
     # -- internals -------------------------------------------------------------------
     def _next_id(self) -> int:
@@ -303,6 +333,7 @@ class SipEngine(QObject):
         finally:
             core.shutdown(self._drain)
             core.destroy()
+            self._core = None
             if self._waker is not None:
                 self._waker.close()
                 self._waker = None

@@ -9,7 +9,7 @@ from siptest import LOOPBACK, EventLog, make_engine
 
 from softphone.sip.engine import SipEngine, SipEngineError
 from softphone.sip.events import CallState, CallStateChanged, EngineError, MediaStats
-from softphone.sip.spec import AccountSpec
+from softphone.sip.spec import AccountSpec, EndpointSpec
 
 pytestmark = [pytest.mark.sipp, pytest.mark.timeout(60)]
 
@@ -70,3 +70,27 @@ def test_lifecycle_errors_are_clear():
     finally:
         eng.stop()
     assert not any(t.name == "sip" for t in threading.enumerate())
+
+
+def test_restart_after_stop_and_start_failure():
+    events = EventLog()
+    eng = make_engine(events)
+    eng.stop()
+    assert eng.local_ports == {} and eng.active_call_ids() == []
+    eng.start()  # the same object starts again
+    try:
+        assert eng.local_ports["udp"] > 0
+    finally:
+        eng.stop()
+    holder = make_engine(events)
+    try:
+        second = SipEngine(EndpointSpec(bind_address=LOOPBACK))
+        with pytest.raises(SipEngineError, match="already running"):
+            second.start()  # pjsua2 allows one endpoint per process
+        with pytest.raises(SipEngineError, match="already running"):
+            SipEngine.build_info()
+        assert not second.is_running
+    finally:
+        holder.stop()
+    info = SipEngine.build_info()  # fine once nothing runs
+    assert info["pjsip_version"] and "PCMU/8000/1" in info["codecs"]
