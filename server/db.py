@@ -1,18 +1,31 @@
 """Database engines and small helpers shared by the API modules.
 
-SQLite: WAL, a busy timeout, and every transaction opened with ``BEGIN IMMEDIATE`` so a
-read-then-write (leasing) holds the write lock from its first statement — the SQLite
-equivalent of PostgreSQL's ``SELECT ... FOR UPDATE SKIP LOCKED``. PostgreSQL: a plain pool.
+SQLite: WAL, a busy timeout, and every writing transaction opened with ``BEGIN IMMEDIATE``
+so a read-then-write (leasing) holds the write lock from its first statement — the SQLite
+equivalent of PostgreSQL's ``SELECT ... FOR UPDATE SKIP LOCKED``. Read-only work uses
+``read(engine)`` (a deferred ``BEGIN``). PostgreSQL: a plain pool.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from sqlalchemy import CursorResult, Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+
+_READ_ONLY = "sampark_read_only"
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads only: on SQLite its transaction is a plain (deferred) ``BEGIN``,
+    so readers run beside a writer under WAL instead of queueing for the write lock."""
+    with engine.connect() as conn:
+        yield conn.execution_options(**{_READ_ONLY: True})
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -48,7 +61,8 @@ def _sqlite_immediate_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def now() -> datetime:

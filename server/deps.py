@@ -50,7 +50,7 @@ def current_user(
         .join(tokens, tokens.c.user_id == users.c.id)
         .where(tokens.c.token_hash == digest)
     )
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         row = conn.execute(query).mappings().first()
     if row is None or row["expires_at"] <= db.now() or not row["active"]:
         raise ApiError(401, "unauthenticated", "invalid or expired token")

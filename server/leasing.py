@@ -163,7 +163,7 @@ def contact_out(conn: Connection, row: Any) -> schema.ContactOut:
 
 def current(engine: Engine, user: CurrentUser) -> list[schema.Lease]:
     now = db.now()
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         rows = conn.execute(
             select(contacts)
             .where(contacts.c.lease_owner == user.id, contacts.c.lease_expires_at > now)

@@ -25,7 +25,7 @@ router = APIRouter(tags=["auth"])
 )
 def login(body: schema.LoginRequest, engine: EngineDep, request: Request) -> Any:
     """Exchange username and password for a bearer token and the shift's configuration."""
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         user = conn.execute(select(users).where(users.c.username == body.username)).first()
     stored = user.password_hash if user is not None and user.active else None
     if not verify_password(stored, body.password) or user is None:

@@ -22,14 +22,14 @@ MAX_CSV_BYTES = 20 * 1024 * 1024
 
 @router.get("/campaigns", response_model=list[schema.CampaignOut])
 def list_campaigns(_user: UserDep, engine: EngineDep) -> Any:
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         rows = conn.execute(select(campaigns).order_by(campaigns.c.id)).all()
         return [rules.campaign_out(conn, r) for r in rows]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=schema.CampaignOut)
 def get_campaign(campaign_id: CampaignId, _user: UserDep, engine: EngineDep) -> Any:
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         return rules.campaign_out(conn, rules.get_campaign(conn, campaign_id))
 
 
@@ -42,7 +42,7 @@ def get_scripts(
     all_versions: bool = False,
 ) -> Any:
     """The newest script per language (or every version with ``all_versions``)."""
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         rules.get_campaign(conn, campaign_id)
         query = select(scripts).where(scripts.c.campaign_id == campaign_id)
         if language:
@@ -126,7 +126,7 @@ def list_dnc(
             query = query.where(dnc.c.added_at > db.to_db(since))
         except OverflowError as exc:
             raise ApiError(422, "validation_error", "since out of range") from exc
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         rows = conn.execute(query).all()
     return [
         schema.DncEntry(phone=r.phone, reason=r.reason, added_at=db.utc(r.added_at)) for r in rows

@@ -101,7 +101,7 @@ def board(user: SupervisorDep, engine: EngineDep) -> Any:
     )
     if user.role != "admin":
         query = query.where(users.c.centre_id == user.centre_id)
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         rows = conn.execute(query).all()
     return [_agent(r, stale) for r in rows]
 

@@ -83,7 +83,7 @@ def outcome_counts(
         .group_by(key)
         .order_by(func.count().desc(), key)
     )
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         rules.get_campaign(conn, campaign_id)
         rows = conn.execute(_window(query, since, until)).all()
     out = [schema.ReportRow(key=None if r.key is None else str(r.key), count=r.n) for r in rows]
@@ -144,7 +144,7 @@ def outcome_csv(
         .where(outcomes.c.campaign_id == campaign_id)
     )
     query = _window(query, since, until).order_by(outcomes.c.ended_at, outcomes.c.uuid)
-    with engine.connect() as conn:
+    with db.read(engine) as conn:
         rules.get_campaign(conn, campaign_id)
         rows = conn.execute(query).mappings().all()
     name = f"outcomes-campaign-{campaign_id}.csv"
