@@ -24,6 +24,7 @@ def create_campaign(conn: Connection, name: str, **options: Any) -> int:
         "max_calls_per_week": 10,
         "lease_seconds": 15 * 60,
         "callback_grace_seconds": 15 * 60,
+        "retry_gap_seconds": 30 * 60,
         "dispositions": [],
         "pause_reasons": list(DEFAULT_PAUSE_REASONS),
         "schemes": [],

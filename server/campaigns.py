@@ -55,6 +55,7 @@ def campaign_out(conn: Connection, row: Any) -> schema.CampaignOut:
         max_calls_per_week=row.max_calls_per_week,
         lease_seconds=row.lease_seconds,
         callback_grace_seconds=row.callback_grace_seconds,
+        retry_gap_seconds=row.retry_gap_seconds,
         dispositions=dispositions(row),
         pause_reasons=list(row.pause_reasons or []),
         schemes=list(row.schemes or []),

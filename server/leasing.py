@@ -47,12 +47,19 @@ def _eligible(campaign: Any, user_id: int, now: datetime) -> Any:
             or_(contacts.c.callback_user_id == user_id, contacts.c.callback_at <= grace_cut),
         ),
     )
+    retry_cut = now - timedelta(seconds=campaign.retry_gap_seconds)
+    rested = or_(
+        contacts.c.last_attempt_at.is_(None),
+        contacts.c.last_attempt_at <= retry_cut,
+        contacts.c.callback_at.is_not(None),  # a due callback overrides the gap
+    )
     return and_(
         contacts.c.campaign_id == campaign.id,
         contacts.c.status == "open",
         _free(now),
         ~on_dnc,
         callback_ok,
+        rested,
         _calls_since(now - timedelta(days=1)) < campaign.max_calls_per_day,
         _calls_since(now - timedelta(days=7)) < campaign.max_calls_per_week,
     )

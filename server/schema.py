@@ -129,6 +129,7 @@ class CampaignOut(BaseModel):
     max_calls_per_week: int
     lease_seconds: int
     callback_grace_seconds: int
+    retry_gap_seconds: int
     dispositions: list[Disposition]
     pause_reasons: list[str]
     schemes: list[str]

@@ -80,6 +80,7 @@ campaigns = Table(
     Column("max_calls_per_week", Integer, nullable=False),
     Column("lease_seconds", Integer, nullable=False),
     Column("callback_grace_seconds", Integer, nullable=False),
+    Column("retry_gap_seconds", Integer, nullable=False),  # between unanswered attempts
     Column("dispositions", JSON, nullable=False),  # campaign-specific extras
     Column("pause_reasons", JSON, nullable=False),
     Column("schemes", JSON, nullable=False),

@@ -88,6 +88,7 @@ class Live:
         tag = uuid.uuid4().hex[:8]
         campaign.setdefault("window_start", "00:00")
         campaign.setdefault("window_end", "24:00")
+        campaign.setdefault("retry_gap_seconds", 0)
         with self.engine.begin() as conn:
             campaign_id = admin.create_campaign(conn, f"campaign {tag}", **campaign)
             admin.add_script(conn, campaign_id, SCRIPT)

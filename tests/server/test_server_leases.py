@@ -172,3 +172,15 @@ def test_outside_calling_window_refuses_to_lease(live: Live) -> None:
         .json()
     )
     assert reply["leases"] == [] and reply["refused_reason"] == "outside_calling_window"
+
+
+def test_unanswered_contact_rests_before_the_next_attempt(live: Live) -> None:
+    world = live.setup(contacts=2, retry_gap_seconds=1)
+    caller = live.login(world.callers[0])
+    first = _lease(caller, world.campaign_id, 1)
+    caller.post("/outcomes/batch", json={"items": [_outcome(first[0], world.campaign_id, "busy")]})
+    second = _lease(caller, world.campaign_id, 2)
+    assert second and first[0] not in second, "the busy contact rests"
+    caller.post("/leases/release", json={"contact_ids": second})
+    time.sleep(1.2)
+    assert first[0] in _lease(caller, world.campaign_id, 2)

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("max_calls_per_week", sa.Integer(), nullable=False),
         sa.Column("lease_seconds", sa.Integer(), nullable=False),
         sa.Column("callback_grace_seconds", sa.Integer(), nullable=False),
+        sa.Column("retry_gap_seconds", sa.Integer(), nullable=False),
         sa.Column("dispositions", sa.JSON(), nullable=False),
         sa.Column("pause_reasons", sa.JSON(), nullable=False),
         sa.Column("schemes", sa.JSON(), nullable=False),
