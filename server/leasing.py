@@ -96,10 +96,10 @@ def lease(engine: Engine, user: CurrentUser, req: schema.LeaseRequest) -> schema
     now = db.now()
     with engine.begin() as conn:
         campaign = rules.get_campaign(conn, req.campaign_id)
-        refused = _refusal(conn, campaign, user, now)
+        room = config.MAX_HELD_LEASES - _held(conn, user.id, now)
+        refused = _refusal(campaign, room, now)
         if refused:
             return schema.LeaseResponse(leases=[], refused_reason=refused, server_time=db.utc(now))
-        room = config.MAX_HELD_LEASES - _held(conn, user.id, now)
         ids = _pick(conn, campaign, user.id, min(req.count, room), now)
         expires = now + timedelta(seconds=campaign.lease_seconds)
         if ids:
@@ -114,25 +114,22 @@ def lease(engine: Engine, user: CurrentUser, req: schema.LeaseRequest) -> schema
     return schema.LeaseResponse(leases=leases, refused_reason=reason, server_time=db.utc(now))
 
 
-def _refusal(conn: Connection, campaign: Any, user: CurrentUser, now: datetime) -> str | None:
+def _refusal(campaign: Any, room: int, now: datetime) -> str | None:
     if not campaign.active:
         return "campaign_inactive"
-    if not rules.within_window(campaign, db.utc(now)):  # type: ignore[arg-type]
+    if not rules.within_window(campaign, db.utc(now)):
         return "outside_calling_window"
-    if _held(conn, user.id, now) >= config.MAX_HELD_LEASES:
+    if room <= 0:
         return "too_many_leases"
     return None
 
 
 def _mine(conn: Connection, user_id: int, ids: list[int]) -> list[schema.ContactOut]:
+    """The contacts of ``ids`` now leased to the user, in the order they were picked."""
     if not ids:
         return []
-    query = (
-        select(contacts)
-        .where(contacts.c.id.in_(ids), contacts.c.lease_owner == user_id)
-        .order_by(contacts.c.id)
-    )
-    rows = conn.execute(query).all()
+    query = select(contacts).where(contacts.c.id.in_(ids), contacts.c.lease_owner == user_id)
+    rows = sorted(conn.execute(query).all(), key=lambda r: ids.index(r.id))
     return [contact_out(conn, r) for r in rows]
 
 

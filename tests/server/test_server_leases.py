@@ -184,3 +184,17 @@ def test_unanswered_contact_rests_before_the_next_attempt(live: Live) -> None:
     caller.post("/leases/release", json={"contact_ids": second})
     time.sleep(1.2)
     assert first[0] in _lease(caller, world.campaign_id, 2)
+
+
+def test_due_callbacks_come_first_in_the_batch(live: Live) -> None:
+    world = live.setup(contacts=4)
+    caller = live.login(world.callers[0])
+    ids = _lease(caller, world.campaign_id, 4)
+    due = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    last = ids[-1]
+    caller.post(
+        "/outcomes/batch",
+        json={"items": [_outcome(last, world.campaign_id, "callback", callback_at=due)]},
+    )
+    caller.post("/leases/release", json={"contact_ids": ids})
+    assert _lease(caller, world.campaign_id, 4)[0] == last
