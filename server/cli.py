@@ -1,6 +1,7 @@
 """``sampark-server``: serve the API, seed the demo data, import contacts, migrate.
 
     sampark-server serve [--database-url URL] [--host H] [--port P] [--workers N]
+                         [--ssl-certfile PEM --ssl-keyfile PEM]
     sampark-server seed-demo [--database-url URL] [--json] [--calling-window HH:MM-HH:MM]
     sampark-server import-contacts FILE.csv --campaign ID [--strict] [--database-url URL]
     sampark-server migrate [--database-url URL]
@@ -31,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--ssl-certfile", type=Path, help="PEM certificate: serve HTTPS")
+    serve.add_argument("--ssl-keyfile", type=Path, help="PEM private key for --ssl-certfile")
     seed = sub.add_parser("seed-demo", help="create the demo centre, campaign and users")
     seed.add_argument("--json", action="store_true", help="print credentials as JSON")
     seed.add_argument("--calling-window", default="09:00-21:00", help="HH:MM-HH:MM, IST")
@@ -82,6 +85,8 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
     )
     return 0
 

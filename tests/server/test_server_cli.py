@@ -3,17 +3,25 @@ several worker processes sharing one database."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -52,8 +60,7 @@ def test_default_database_is_a_file_in_the_data_folder(tmp_path: Path) -> None:
     assert (tmp_path / "server" / "sampark-server.db").stat().st_size > 0
 
 
-@pytest.fixture
-def served(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _start_serving(database_url: str, tmp_path: Path, *extra: str, scheme: str = "http"):  # type: ignore[no-untyped-def]
     seeded = _cli(
         "seed-demo", "--database-url", database_url, "--json", "--calling-window", "00:00-24:00"
     )
@@ -70,35 +77,43 @@ def served(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
             database_url,
             "--port",
             str(port),
-            "--workers",
-            "2",
             "--log-level",
             "warning",
+            *extra,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    return proc, log, f"{scheme}://127.0.0.1:{port}", json.loads(seeded.stdout)
+
+
+def _stop(proc: subprocess.Popen, log: Any) -> None:  # type: ignore[type-arg]
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture
+def served(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    proc, log, url, seeded = _start_serving(database_url, tmp_path, "--workers", "2")
     try:
         _wait_healthy(url, proc)
-        yield url, json.loads(seeded.stdout)
+        yield url, seeded
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        _stop(proc, log)
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+def _wait_healthy(url: str, proc: subprocess.Popen, verify: Any = True) -> None:  # type: ignore[type-arg]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert proc.poll() is None, "server exited early"
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/healthz", timeout=2, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -122,3 +137,57 @@ def test_serve_with_two_workers(served) -> None:  # type: ignore[no-untyped-def]
             ack = client.post("/presence", json={"state": "ready"})
             assert ack.status_code == 200
     assert len(leased) == 12 and len(set(leased)) == 12, "the demo's dozen contacts, once each"
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_serve_https(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    url = f"sqlite:///{tmp_path / 'tls.db'}"
+    proc, log, base, seeded = _start_serving(
+        url, tmp_path, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key), scheme="https"
+    )
+    trust = ssl.create_default_context(cafile=str(cert))
+    try:
+        _wait_healthy(base, proc, verify=trust)
+        user = seeded["users"][0]
+        reply = httpx.post(
+            f"{base}/api/v1/login",
+            verify=trust,
+            timeout=30,
+            json={"username": user["username"], "password": user["password"]},
+        )
+        assert reply.status_code == 200 and reply.json()["sip"]["password"]
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/healthz", timeout=5)  # untrusted certificate is refused
+    finally:
+        _stop(proc, log)
