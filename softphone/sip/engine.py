@@ -1,7 +1,7 @@
 """SipEngine: the one facade over pjsua2 (DESIGN.md §2, STYLE.md 2–5).
 
 pjsua2 lives on one dedicated SIP thread (threadCnt=0, mainThreadOnly=True, libHandleEvents
-every <=10 ms). Public methods are *commands*: thread-safe, non-blocking, they enqueue work for
+every <=10 ms while calls exist; up to 200 ms when idle, woken at once by commands). Public methods are *commands*: thread-safe, non-blocking, they enqueue work for
 the SIP thread and return at once. Results arrive as frozen-dataclass events (``events.py``)
 through Qt signals (queued to the receiver's thread) and through plain listeners (called on the
 SIP thread; they must be quick — the CLI and tests put events on a ``queue.Queue``).
@@ -18,10 +18,12 @@ import logging
 import queue
 import socket
 import threading
+import traceback
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from softphone.audio import use_audio_switch_interval
 from softphone.audio.device import AudioDevice
 from softphone.sip._core import Core as _Core
 from softphone.sip._scrub import Scrubber
@@ -135,6 +137,7 @@ class SipEngine(QObject):
         if self._thread is not None:
             raise SipEngineError("engine already started")
         _claim_endpoint(self)
+        use_audio_switch_interval()  # GUI/Python work must not starve the audio callbacks
         self._ready.clear()
         self._start_error = None
         self._running = True
@@ -306,7 +309,9 @@ class SipEngine(QObject):
             try:
                 fn(event)
             except Exception:
-                log.exception("event listener failed")
+                # Format now: a LogRecord holding exc_info would keep pjsua2 frames alive
+                # past libDestroy (and abort at exit).
+                log.error("event listener failed:\n%s", traceback.format_exc())
         self.event_emitted.emit(event)
         signal = self._signals.get(type(event))
         if signal is not None:
@@ -334,6 +339,7 @@ class SipEngine(QObject):
             core.shutdown(self._drain)
             core.destroy()
             self._core = None
+            self._device.close()  # finalises file recordings; idempotent
             if self._waker is not None:
                 self._waker.close()
                 self._waker = None

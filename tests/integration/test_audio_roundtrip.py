@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import LOOPBACK, EventLog, free_rtp_base, wait_until
+from siptest import LOOPBACK, EventLog, free_rtp_base, wait_until
 
 from softphone.audio.device import AudioDevice
 from softphone.audio.files import FileDevice, ToneDevice, read_wav

@@ -167,7 +167,7 @@ def test_ringer_rings_on_the_jack_device(jack_server: dict[str, str]) -> None:
 @pytest.mark.sipp
 def test_engine_call_through_portaudio_on_jack(jack_server: dict[str, str], sipp) -> None:
     """The whole path: pjmedia's clock thread -> HeadsetPort -> rings <- PortAudio (JACK)."""
-    from conftest import LOOPBACK, EventLog, free_rtp_base
+    from siptest import LOOPBACK, EventLog, free_rtp_base
 
     from softphone.sip.engine import SipEngine
     from softphone.sip.events import CallState, MediaStats
