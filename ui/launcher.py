@@ -90,6 +90,8 @@ class AppParts:
     callee: DemoCallee | None = None
 
     def shutdown(self) -> None:
+        if self.window.ringer is not None:
+            self.window.ringer.stop()
         if self.callee is not None:
             self.callee.stop()
         self.engine.stop()
@@ -190,13 +192,15 @@ def _window_parts(
     domain: str,
     registers: bool,
 ) -> AppParts:
+    from softphone.audio.ringer import Ringer
     from softphone.phone import Phone
     from ui.main_window import MainWindow
 
     phone = Phone(engine)
     if account_id is not None:
         phone.attach_account(account_id, domain, registers=registers)
-    window = MainWindow(phone, settings, portaudio_provider)
+    ringer = Ringer(settings.ringer_device)
+    window = MainWindow(phone, settings, portaudio_provider, ringer=ringer)
     return AppParts(engine, phone, window)
 
 
@@ -211,8 +215,14 @@ def portaudio_provider() -> DeviceList:
         capture = info.label if info.can("input") else None
         playback = info.label if info.can("output") else None
 
-        def factory(c: str | None = capture, p: str | None = playback) -> Any:
-            return PortAudioDevice(capture=c, playback=p)
+        def factory(
+            role: str = "both", c: str | None = capture, p: str | None = playback
+        ) -> Any:
+            # One stream pair per device: a split choice opens only the side it uses.
+            return PortAudioDevice(
+                capture=c if role in ("both", "capture") else None,
+                playback=p if role in ("both", "playback") else None,
+            )
 
         found.append((info.label, factory))
     found.append(("null", NullDevice))
