@@ -1,10 +1,11 @@
 """SipEngine: the one facade over pjsua2 (DESIGN.md §2, STYLE.md 2–5).
 
 pjsua2 lives on one dedicated SIP thread (threadCnt=0, mainThreadOnly=True, libHandleEvents
-every <=10 ms while calls exist; up to 200 ms when idle, woken at once by commands). Public methods are *commands*: thread-safe, non-blocking, they enqueue work for
-the SIP thread and return at once. Results arrive as frozen-dataclass events (``events.py``)
-through Qt signals (queued to the receiver's thread) and through plain listeners (called on the
-SIP thread; they must be quick — the CLI and tests put events on a ``queue.Queue``).
+every <=10 ms while calls exist; up to 200 ms when idle, woken at once by commands). Public
+methods are *commands*: thread-safe, non-blocking, they enqueue work for the SIP thread and
+return at once. Results arrive as frozen-dataclass events (``events.py``) through Qt signals
+(queued to the receiver's thread) and through plain listeners (called on the SIP thread; they
+must be quick — the CLI and tests put events on a ``queue.Queue``).
 
 Call and account ids are the engine's own small integers, assigned when the command is issued,
 so ``make_call`` can return the id before pjsua2 has created the call.
