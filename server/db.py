@@ -23,8 +23,11 @@ _READ_ONLY = "sampark_read_only"
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
     """A connection for reads only: on SQLite its transaction is a plain (deferred) ``BEGIN``,
-    so readers run beside a writer under WAL instead of queueing for the write lock."""
+    so readers run beside a writer under WAL instead of queueing for the write lock; on
+    PostgreSQL it autocommits (each statement its own snapshot, no BEGIN/ROLLBACK)."""
     with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN/ROLLBACK trips
         yield conn.execution_options(**{_READ_ONLY: True})
 
 

@@ -31,7 +31,7 @@ class CurrentUser:
         return self.role in ("supervisor", "admin")
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:  # async: no thread hop
     return request.app.state.engine
 
 
@@ -62,7 +62,7 @@ def current_user(
 UserDep = Annotated[CurrentUser, Depends(current_user)]
 
 
-def supervisor(user: UserDep) -> CurrentUser:
+async def supervisor(user: UserDep) -> CurrentUser:
     if not user.is_supervisor:
         raise forbidden("supervisor or admin role required")
     return user
