@@ -72,6 +72,7 @@ def create_user(
                 sip_domain=sip_domain if sip else None,
                 sip_transport="udp" if sip else None,
                 active=True,
+                failed_logins=0,
                 created_at=db.now(),
             )
         )

@@ -25,6 +25,7 @@ ERROR_RESPONSES = {
     404: "no such object",
     409: "conflicts with concurrently stored data; retry",
     413: "body too large",
+    429: "too many failed logins; account locked for a few minutes",
     422: "validation error",
     503: "database busy or unreachable; retry later",
 }

@@ -55,6 +55,8 @@ users = Table(
     Column("sip_domain", String(200), nullable=True),
     Column("sip_transport", String(10), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
 )
 

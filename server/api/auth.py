@@ -21,17 +21,26 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/login",
     response_model=schema.LoginResponse,
-    responses={401: {"model": schema.ErrorResponse, "description": "bad credentials"}},
+    responses={
+        401: {"model": schema.ErrorResponse, "description": "bad credentials"},
+        429: {"model": schema.ErrorResponse, "description": "too many failed logins"},
+    },
 )
 def login(body: schema.LoginRequest, engine: EngineDep, request: Request) -> Any:
-    """Exchange username and password for a bearer token and the shift's configuration."""
+    """Exchange username and password for a bearer token and the shift's configuration.
+
+    After 10 wrong passwords in a row the account is locked for 5 minutes (429)."""
+    now = db.now()
     with db.read(engine) as conn:
         user = conn.execute(select(users).where(users.c.username == body.username)).first()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise ApiError(429, "locked", "too many failed logins; try again in a few minutes")
     stored = user.password_hash if user is not None and user.active else None
     if not verify_password(stored, body.password) or user is None:
+        if user is not None:
+            _count_failure(engine, user.id, now)
         raise ApiError(401, "invalid_credentials", "wrong username or password")
     token, digest = new_token()
-    now = db.now()
     expires = now + timedelta(seconds=config.TOKEN_TTL_SECONDS)
     with engine.begin() as conn:
         conn.execute(
@@ -40,6 +49,9 @@ def login(body: schema.LoginRequest, engine: EngineDep, request: Request) -> Any
             )
         )
         conn.execute(delete(tokens).where(tokens.c.user_id == user.id, tokens.c.expires_at < now))
+        if user.failed_logins or user.locked_until:
+            reset = users.update().where(users.c.id == user.id)
+            conn.execute(reset.values(failed_logins=0, locked_until=None))
         centre, campaign = _centre_and_campaign(conn, user.centre_id)
     return schema.LoginResponse(
         token=token,
@@ -54,6 +66,18 @@ def login(body: schema.LoginRequest, engine: EngineDep, request: Request) -> Any
         server_time=db.utc(db.now()),
         heartbeat_interval_s=config.HEARTBEAT_INTERVAL_SECONDS,
     )
+
+
+def _count_failure(engine: Any, user_id: int, now: Any) -> None:
+    """One more wrong password; the tenth in a row locks the account for a while."""
+    with engine.begin() as conn:
+        failures = users.c.failed_logins + 1
+        conn.execute(users.update().where(users.c.id == user_id).values(failed_logins=failures))
+        row = conn.execute(select(users.c.failed_logins).where(users.c.id == user_id)).scalar()
+        if (row or 0) >= config.LOGIN_FAILURES_BEFORE_LOCK:
+            until = now + timedelta(seconds=config.LOGIN_LOCK_SECONDS)
+            lock = users.update().where(users.c.id == user_id)
+            conn.execute(lock.values(failed_logins=0, locked_until=until))
 
 
 def _centre_and_campaign(

@@ -105,3 +105,17 @@ def test_monitor_grant_is_signed_with_the_login_key(live: Live) -> None:
         caller.post("/monitor-grants", json={"agent_id": agent, "mode": "listen"}).status_code
         == 403
     )
+
+
+def test_repeated_wrong_passwords_lock_the_account(live: Live) -> None:
+    world = live.setup(contacts=0, callers=2)
+    anon = live.client()
+    target, other = world.callers
+    for _ in range(9):
+        assert anon.post("/login", json={"username": target, "password": "x"}).status_code == 401
+    live.login(target)  # a success resets the count
+    for _ in range(10):
+        assert anon.post("/login", json={"username": target, "password": "x"}).status_code == 401
+    locked = anon.post("/login", json={"username": target, "password": PASSWORD})
+    assert locked.status_code == 429 and locked.json()["error"]["code"] == "locked"
+    live.login(other)  # other accounts are unaffected

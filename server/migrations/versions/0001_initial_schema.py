@@ -85,6 +85,8 @@ def upgrade() -> None:
         sa.Column("sip_domain", sa.String(length=200), nullable=True),
         sa.Column("sip_transport", sa.String(length=10), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"], ["centres.id"], name=op.f("fk_users_centre_id_centres")
