@@ -215,9 +215,7 @@ def portaudio_provider() -> DeviceList:
         capture = info.label if info.can("input") else None
         playback = info.label if info.can("output") else None
 
-        def factory(
-            role: str = "both", c: str | None = capture, p: str | None = playback
-        ) -> Any:
+        def factory(role: str = "both", c: str | None = capture, p: str | None = playback) -> Any:
             # One stream pair per device: a split choice opens only the side it uses.
             return PortAudioDevice(
                 capture=c if role in ("both", "capture") else None,
