@@ -26,7 +26,7 @@ RUNTIME_PKGS=(
   fonts-dejavu-core fonts-lohit-deva
 )
 # Tests and benchmarks: real SIP peers, a paced PortAudio device (JACK dummy), a display.
-TEST_PKGS=(sip-tester kamailio baresip jackd2 xvfb)
+TEST_PKGS=(sip-tester kamailio baresip jackd2 xvfb stunnel4 openssl)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
