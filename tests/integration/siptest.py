@@ -251,6 +251,8 @@ def sipp(tmp_path: Path) -> Iterator[Callable[..., Sipp]]:
         timeout_s: int = 30,
     ) -> Sipp:
         path = Path(scenario) if Path(scenario).is_absolute() else SIPP_DIR / scenario
+        if not path.is_file():  # e.g. shared/testdata is not beside this checkout
+            raise FileNotFoundError(f"sipp scenario not found: {path}")
         port, media_port = free_port(), free_rtp_base()
         workdir = tmp_path / f"sipp-{len(started)}"
         workdir.mkdir()
