@@ -10,22 +10,29 @@ thread of their own.
 * ``ToneDevice(freq_hz, amplitude, record=...)``: capture is a continuous sine tone.
 
 ``read_wav``/``write_wav`` are small helpers shared with the ringer and the tests.
+
+numpy is imported only where a WAV is decoded or resampled: a tone or a plain recording keeps
+a headless engine process free of it (RSS, see bench/).
 """
 
 from __future__ import annotations
 
 import math
 import wave
+from array import array
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from softphone.audio.device import AudioDevice
-from softphone.audio.resample import resample_signal, to_int16
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     """Return (mono float64 samples in int16 units, sample rate) from a PCM WAV file."""
+    import numpy as np
+
     with wave.open(str(path), "rb") as w:
         rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
         raw = w.readframes(w.getnframes())
@@ -48,12 +55,16 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
 
 def load_wav(path: str | Path, rate: int) -> np.ndarray:
     """A WAV file as mono int16 at ``rate``."""
+    from softphone.audio.resample import resample_signal, to_int16
+
     x, src_rate = read_wav(path)
     return to_int16(resample_signal(x, src_rate, rate))
 
 
 def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:
     """Write mono int16 samples as a 16-bit WAV."""
+    import numpy as np
+
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -100,7 +111,6 @@ class FileDevice(AudioDevice, _Recorder):
         _Recorder.__init__(self, record)
         self.play_path = Path(play) if play else None
         self.loop = loop
-        self._samples = np.zeros(0, dtype=np.int16)
         self._bytes = memoryview(b"")
         self._pos = 0
         self.finished = self.play_path is None  # True once the play file has been played out
@@ -108,10 +118,10 @@ class FileDevice(AudioDevice, _Recorder):
     def open(self, clock_rate: int, samples_per_frame: int) -> None:
         super().open(clock_rate, samples_per_frame)
         if self.play_path is not None:
-            self._samples = load_wav(self.play_path, clock_rate)
-            self._bytes = self._samples.data.cast("B")
+            samples = load_wav(self.play_path, clock_rate)
+            self._bytes = samples.data.cast("B")
             self._pos = 0
-            self.finished = len(self._samples) == 0
+            self.finished = len(samples) == 0
         self._open_record(clock_rate)
 
     def close(self) -> None:
@@ -153,9 +163,9 @@ class FileDevice(AudioDevice, _Recorder):
 class ToneDevice(AudioDevice, _Recorder):
     """A continuous sine tone as capture (phase-continuous across frames).
 
-    The tone is precomputed for one second (plus one frame, so a frame never wraps): for a
-    whole-number frequency that second is exactly periodic, and each frame is one slice copy.
-    Other frequencies are computed per frame with numpy.
+    For a whole-number frequency one second is exactly periodic: it is precomputed once (plus
+    one frame, so a frame never wraps) and each frame is one slice copy. Other frequencies are
+    computed per frame (pure Python, a few tens of microseconds).
     """
 
     name = "tone"
@@ -173,16 +183,14 @@ class ToneDevice(AudioDevice, _Recorder):
     def open(self, clock_rate: int, samples_per_frame: int) -> None:
         super().open(clock_rate, samples_per_frame)
         self._step = 2 * math.pi * self.freq_hz / clock_rate
-        self._ramp = np.arange(samples_per_frame, dtype=np.float64) * self._step
-        self._tmp = np.empty(samples_per_frame, dtype=np.float64)
-        self._out = np.empty(samples_per_frame, dtype=np.int16)
-        self._out_view = self._out.data.cast("B")
+        self._scale = 32767.0 * self.amplitude
+        self._out = array("h", bytes(samples_per_frame * 2))
         self._table_view: memoryview | None = None
         if float(self.freq_hz).is_integer():
-            n = np.arange(clock_rate + samples_per_frame, dtype=np.float64)
-            table = np.sin(n * self._step) * (32767.0 * self.amplitude)
-            self._table = table.astype(np.int16)
-            self._table_view = self._table.data.cast("B")
+            step, scale = self._step, self._scale
+            table = array("h", (round(math.sin(i * step) * scale) for i in range(clock_rate)))
+            table.extend(table[:samples_per_frame])
+            self._table_view = memoryview(table).cast("B")
             self._pos = 0
         self._open_record(clock_rate)
 
@@ -197,13 +205,11 @@ class ToneDevice(AudioDevice, _Recorder):
             self._pos = (self._pos + len(buf) // 2) % self.clock_rate
             self.stats.frames_out += 1
             return
-        tmp = self._tmp
-        np.add(self._ramp, self._phase, out=tmp)
-        np.sin(tmp, out=tmp)
-        tmp *= 32767.0 * self.amplitude
-        self._out[:] = tmp
-        buf[:] = self._out_view
-        self._phase = (self._phase + self._step * self.samples_per_frame) % (2 * math.pi)
+        out, phase, step, scale = self._out, self._phase, self._step, self._scale
+        for i in range(len(out)):
+            out[i] = round(math.sin(phase + i * step) * scale)
+        buf[:] = memoryview(out).cast("B")
+        self._phase = (phase + step * self.samples_per_frame) % (2 * math.pi)
         self.stats.frames_out += 1
 
     def write_playback(self, buf: memoryview) -> None:

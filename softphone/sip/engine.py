@@ -21,26 +21,18 @@ import socket
 import threading
 import traceback
 from collections.abc import Callable
-
-from PySide6.QtCore import QObject, Signal
+from typing import TYPE_CHECKING, Any
 
 from softphone.audio import use_audio_switch_interval
 from softphone.audio.device import AudioDevice
 from softphone.sip._core import Core as _Core
 from softphone.sip._scrub import Scrubber
 from softphone.sip.buildinfo import build_info as _build_info
-from softphone.sip.events import (
-    CallStateChanged,
-    DtmfReceived,
-    EngineError,
-    Event,
-    IncomingCall,
-    MediaStats,
-    RegistrationChanged,
-    TransferProgress,
-    Transport,
-)
+from softphone.sip.events import EngineError, Event, Transport
 from softphone.sip.spec import AccountSpec, EndpointSpec
+
+if TYPE_CHECKING:
+    from softphone.sip._signals import EngineSignals
 
 Listener = Callable[[Event], None]
 Command = Callable[[], None]
@@ -92,24 +84,28 @@ def _release_endpoint(engine: SipEngine | None) -> None:
             _endpoint_owner = None
 
 
-class SipEngine(QObject):
-    # Every signal carries one frozen event dataclass from softphone.sip.events.
-    event_emitted = Signal(object)  # every event, in order
-    registration_changed = Signal(object)  # RegistrationChanged
-    call_state_changed = Signal(object)  # CallStateChanged
-    incoming_call_received = Signal(object)  # IncomingCall
-    media_stats_updated = Signal(object)  # MediaStats
-    dtmf_received = Signal(object)  # DtmfReceived
-    transfer_progressed = Signal(object)  # TransferProgress
-    error_raised = Signal(object)  # EngineError
+def _signal(name: str) -> Any:
+    """A read-only attribute that returns the named Qt signal (creating the QObject once)."""
+    return property(lambda self: getattr(self.qt_signals(), name), doc=f"Qt signal {name}")
+
+
+class SipEngine:
+    # Qt signals, each carrying one frozen event dataclass from softphone.sip.events. They live
+    # on a QObject made on first access (``_signals.py``): a headless process never loads Qt.
+    event_emitted = _signal("event_emitted")  # every event, in order
+    registration_changed = _signal("registration_changed")  # RegistrationChanged
+    call_state_changed = _signal("call_state_changed")  # CallStateChanged
+    incoming_call_received = _signal("incoming_call_received")  # IncomingCall
+    media_stats_updated = _signal("media_stats_updated")  # MediaStats
+    dtmf_received = _signal("dtmf_received")  # DtmfReceived
+    transfer_progressed = _signal("transfer_progressed")  # TransferProgress
+    error_raised = _signal("error_raised")  # EngineError
 
     def __init__(
         self,
         spec: EndpointSpec | None = None,
         audio_device: AudioDevice | None = None,
-        parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
         self.spec = spec or EndpointSpec()
         self._device = audio_device or AudioDevice()
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
@@ -121,16 +117,18 @@ class SipEngine(QObject):
         self._start_error: BaseException | None = None
         self._core: _Core | None = None
         self._waker: _Waker | None = None
-        self._signals = {
-            RegistrationChanged: self.registration_changed,
-            CallStateChanged: self.call_state_changed,
-            IncomingCall: self.incoming_call_received,
-            MediaStats: self.media_stats_updated,
-            DtmfReceived: self.dtmf_received,
-            TransferProgress: self.transfer_progressed,
-            EngineError: self.error_raised,
-        }
+        self._qt: EngineSignals | None = None
+        self._qt_lock = threading.Lock()
         self.scrubber = Scrubber()
+
+    def qt_signals(self) -> EngineSignals:
+        """The QObject carrying the engine's signals; first call from the GUI thread."""
+        with self._qt_lock:
+            if self._qt is None:
+                from softphone.sip._signals import EngineSignals
+
+                self._qt = EngineSignals()
+            return self._qt
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> None:
@@ -313,10 +311,9 @@ class SipEngine(QObject):
                 # Format now: a LogRecord holding exc_info would keep pjsua2 frames alive
                 # past libDestroy (and abort at exit).
                 log.error("event listener failed:\n%s", traceback.format_exc())
-        self.event_emitted.emit(event)
-        signal = self._signals.get(type(event))
-        if signal is not None:
-            signal.emit(event)
+        qt = self._qt
+        if qt is not None:
+            qt.emit_event(event)
 
     def _run(self) -> None:
         core = _Core(self.spec, self._device, self._emit, self.scrubber, self._next_id)

@@ -144,3 +144,26 @@ def test_importing_core_loads_no_widgets() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_headless_engine_loads_neither_qt_nor_numpy() -> None:
+    """A headless engine (CLI, line checks) with a tone device runs a real endpoint without
+    loading QtCore or numpy: they cost ~25 MiB of RSS (bench/). Signals appear on first use."""
+    probe = (
+        "import sys\n"
+        "from softphone import cli, cli_calls, doctor\n"
+        "from softphone.audio.files import ToneDevice\n"
+        "from softphone.sip.engine import SipEngine\n"
+        "from softphone.sip.spec import EndpointSpec\n"
+        "dev = ToneDevice(440.0)\n"
+        "e = SipEngine(EndpointSpec(bind_address='127.0.0.1', tcp_port=None, log_level=0), dev)\n"
+        "e.start(); e.stop()\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'numpy'))\n"
+        "print('LOADED:', heavy)\n"
+        "e.call_state_changed  # first signal access brings QtCore in\n"
+        "sys.exit(1 if heavy or 'PySide6.QtCore' not in sys.modules else 0)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
