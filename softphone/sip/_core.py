@@ -8,6 +8,7 @@ recorders with their call, accounts on removal or shutdown, the endpoint last.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -223,6 +224,9 @@ class Core:
         """Delete the headset port and destroy the library (last step on the SIP thread)."""
         self.media.clear()
         self.headset = None
+        # Cyclic garbage still holding pjsua2 objects must die now, on this thread, while the
+        # library is alive: collected later (on any thread) their destructors would crash.
+        gc.collect()
         if self.ep is not None:
             self.ep.libDestroy()
             self.ep = None
