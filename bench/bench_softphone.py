@@ -45,6 +45,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 SWITCH_INTERVAL: float | None = None  # --switch-interval: passed to every Sampark process
+CLOCK_RATE: int | None = None  # --clock-rate: passed to every Sampark process
 
 
 # -- ports and processes ---------------------------------------------------------------------
@@ -393,6 +394,8 @@ class Sampark(UserAgent):
         cmd += ["--rtp-port", str(free_port_block(16)), *self.extra_args]
         if SWITCH_INTERVAL:
             cmd += ["--switch-interval", str(SWITCH_INTERVAL)]
+        if CLOCK_RATE:
+            cmd += ["--clock-rate", str(CLOCK_RATE)]
         env = dict(os.environ, **(self.env or {}))
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
         self.proc = subprocess.Popen(
@@ -741,6 +744,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="S",
         help="experiment: Sampark's GIL switch interval (default: the app's)",
     )
+    ap.add_argument(
+        "--clock-rate",
+        type=int,
+        metavar="HZ",
+        help="experiment: Sampark's conference clock rate (default: the app's)",
+    )
     ap.add_argument("--xvfb", action="store_true", help="show the window on Xvfb, not offscreen")
     ap.add_argument("--only", choices=["baresip", "sampark"], help="measure one side only")
     ap.add_argument("--json", metavar="FILE", help="also write the raw numbers as JSON")
@@ -758,9 +767,10 @@ def measure_safely(ua: UserAgent, uri: str, args: argparse.Namespace, notes: lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    global SWITCH_INTERVAL
+    global SWITCH_INTERVAL, CLOCK_RATE
     args = parse_args(argv)
     SWITCH_INTERVAL = args.switch_interval
+    CLOCK_RATE = args.clock_rate
     for tool in ("sipp", "baresip"):
         if not shutil.which(tool):
             print(f"missing {tool}: run scripts/install-deps.sh --test", file=sys.stderr)

@@ -69,6 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--gui", action="store_true", help="show the caller window")
     ap.add_argument("--portaudio", metavar="DEVICE", help="PortAudio device name or index")
     ap.add_argument("--switch-interval", type=float, metavar="S", help="override the GIL's")
+    ap.add_argument("--clock-rate", type=int, metavar="HZ", help="override the bridge clock")
     return ap.parse_args(argv)
 
 
@@ -80,6 +81,7 @@ def make_engine(args: argparse.Namespace, device: AudioDevice) -> tuple[SipEngin
         rtp_port=args.rtp_port,
         rtp_port_range=100,
         log_level=1,
+        **({"clock_rate": args.clock_rate} if args.clock_rate else {}),
     )
     engine = SipEngine(spec, audio_device=device)
     engine.start()

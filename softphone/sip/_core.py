@@ -223,6 +223,10 @@ class Core:
     def destroy(self) -> None:
         """Delete the headset port and destroy the library (last step on the SIP thread)."""
         self.media.clear()
+        if self.ep is not None and self.headset is not None:
+            # Stop the conference clock first: its thread must not call into the headset
+            # port while Python tears that object down (half-cleared attributes, or worse).
+            self.set_clock(False)
         self.headset = None
         # Cyclic garbage still holding pjsua2 objects must die now, on this thread, while the
         # library is alive: collected later (on any thread) their destructors would crash.

@@ -96,6 +96,8 @@ def test_hold_mute_dtmf_and_quality_in_call(qtbot, window, line) -> None:
     dtmf: list[DtmfReceived] = []
     line.engine.call_state_changed.connect(engine_states.append)
     line.engine.dtmf_received.connect(dtmf.append)
+    everything: list = []  # shown if a wait below times out
+    line.engine.add_listener(everything.append)
     dial_from_keyboard(qtbot, window)
     assert phone.call is not None
     call_id = phone.call.call_id
@@ -126,7 +128,10 @@ def test_hold_mute_dtmf_and_quality_in_call(qtbot, window, line) -> None:
 
     # In a call the pad sends DTMF (heard by the callee account) instead of typing.
     qtbot.mouseClick(window.dial_panel.pad.buttons["5"], LEFT)
-    wait_for(qtbot, lambda: any(d.digit == "5" and d.call_id in line.callee_calls for d in dtmf))
+    try:
+        wait_for(qtbot, lambda: any(d.digit == "5" and d.call_id in line.callee_calls for d in dtmf))
+    except Exception:
+        raise AssertionError(f"no DTMF 5 at the callee; events: {everything[-30:]}") from None
     assert window.dial_panel.number() == CALLEE
     # ... and so do digits typed on the keyboard, even with the number entry focused.
     window.dial_panel.entry.setFocus()
