@@ -129,7 +129,9 @@ def test_hold_mute_dtmf_and_quality_in_call(qtbot, window, line) -> None:
     # In a call the pad sends DTMF (heard by the callee account) instead of typing.
     qtbot.mouseClick(window.dial_panel.pad.buttons["5"], LEFT)
     try:
-        wait_for(qtbot, lambda: any(d.digit == "5" and d.call_id in line.callee_calls for d in dtmf))
+        wait_for(
+            qtbot, lambda: any(d.digit == "5" and d.call_id in line.callee_calls for d in dtmf)
+        )
     except Exception:
         raise AssertionError(f"no DTMF 5 at the callee; events: {everything[-30:]}") from None
     assert window.dial_panel.number() == CALLEE
