@@ -202,7 +202,8 @@ def test_engine_call_through_portaudio_on_jack(jack_server: dict[str, str], sipp
         engine.stop()
         dev.close()
     assert isinstance(stats, MediaStats)
-    assert dev.stats.frames_in > 150 and dev.stats.frames_out > 150
+    # ~150 packets arrived; the device sees about as many frames (jitter-buffer prefetch aside)
+    assert dev.stats.frames_in > 120 and dev.stats.frames_out > 120, dev.stats
     for clock in (dev.capture_clock, dev.playback_clock):
         iv = clock.intervals_ms()
         assert len(iv) > 150
