@@ -233,6 +233,7 @@ def resolve_identity(
         tls_port=None,
         tls_verify_server=settings.tls_verify,
         srtp=SrtpMode(settings.srtp),
+        clock_rate=settings.audio_clock_rate,
     )
     return Identity(endpoint, account, bool(registrar))
 

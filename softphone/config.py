@@ -31,6 +31,7 @@ class Option:
     default: Any
     doc: str = ""
     machine: bool = False  # may be set by the machine-wide file
+    choices: tuple[Any, ...] = ()  # allowed values, if limited
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -48,6 +49,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("playback_device", str, "", "Headset speaker (PortAudio device name)"),
     Option("ringer_device", str, "", "Ringer output (PortAudio device name)"),
     Option("audio_backend", str, "portaudio", "portaudio | null"),
+    Option(
+        "audio_clock_rate",
+        int,
+        16000,
+        "Audio bridge rate: 16000 (wideband, G.722) or 8000 (narrowband only; less CPU)",
+        machine=True,
+        choices=(8000, 16000),
+    ),
     Option("auto_dial_uri", bool, False, "Dial tel:/sip: links without confirming", machine=True),
     Option("log_level", str, "INFO", "Python log level"),
 )
@@ -56,6 +65,13 @@ _BY_NAME = {o.name: o for o in OPTIONS}
 
 
 def _coerce(opt: Option, value: Any) -> Any:
+    value = _convert(opt, value)
+    if opt.choices and value not in opt.choices:
+        raise ValueError(f"{opt.name}: {value!r} is not one of {opt.choices}")
+    return value
+
+
+def _convert(opt: Option, value: Any) -> Any:
     if opt.type is bool:
         if isinstance(value, bool):
             return value

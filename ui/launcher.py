@@ -128,7 +128,9 @@ def build_demo(settings: Settings) -> AppParts:
     from softphone.demo import DemoCallee
     from softphone.sip.spec import AccountSpec, EndpointSpec
 
-    spec = EndpointSpec(bind_address=DEMO_HOST, udp_port=0, tcp_port=None)
+    spec = EndpointSpec(
+        bind_address=DEMO_HOST, udp_port=0, tcp_port=None, clock_rate=settings.audio_clock_rate
+    )
     engine = _start_engine(spec, settings)
     try:
         callee = DemoCallee(engine, domain=DEMO_HOST)
@@ -157,6 +159,7 @@ def build_gui(settings: Settings) -> AppParts:
         tcp_port=port if transport is Transport.TCP else 0,
         tls_verify_server=settings.tls_verify,
         srtp=SrtpMode(settings.srtp),
+        clock_rate=settings.audio_clock_rate,
     )
     engine = _start_engine(spec, settings)
     if not (settings.sip_user and settings.sip_domain):

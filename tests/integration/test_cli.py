@@ -315,9 +315,15 @@ def sipp_factory(tmp_path: Path):
         sipp.stop()
 
 
-def run_cli(args: list[str], timeout: float = 60.0) -> tuple[int, list[dict[str, Any]], str]:
+def run_cli(
+    args: list[str], timeout: float = 60.0, env: dict[str, str] | None = None
+) -> tuple[int, list[dict[str, Any]], str]:
     proc = subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, timeout=timeout, env=os.environ.copy()
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     return proc.returncode, events, proc.stderr
@@ -428,15 +434,19 @@ def tone_share(samples: np.ndarray, rate: int, freq: float) -> float:
     return float(spectrum[band].sum() / max(spectrum.sum(), 1e-9))
 
 
-def test_call_play_and_record_through_bridge(sipp_factory, tmp_path: Path) -> None:
-    """--play goes out through the headset bridge, sipp echoes it, --record captures it."""
+@pytest.mark.parametrize("clock_rate", [16000, 8000])
+def test_call_play_and_record_through_bridge(sipp_factory, tmp_path: Path, clock_rate) -> None:
+    """--play goes out through the headset bridge, sipp echoes it, --record captures it; at
+    both bridge rates the audio_clock_rate setting allows."""
     tone, heard = tmp_path / "tone.wav", tmp_path / "heard.wav"
     write_tone(tone, 1000.0, 6.0)
     sipp = sipp_factory(UAS_ANSWER, "echo", ["-rtp_echo"])
     args = ["call", sipp.uri, *IDENTITY, "--play", str(tone), "--record", str(heard)]
-    code, events, stderr = run_cli([*args, "--duration", "3", "--json"])
+    env = {"SAMPARK_AUDIO_CLOCK_RATE": str(clock_rate)}
+    code, events, stderr = run_cli([*args, "--duration", "3", "--json"], env=env)
     assert code == 0, (events, stderr)
     samples, rate = read_wav(heard)
+    assert rate == clock_rate  # the recording runs at the bridge's rate
     assert len(samples) > rate * 2, "recording shorter than 2 s"
     loud = samples[np.abs(samples) > 0]
     assert len(loud) > rate, "recording is silent"
