@@ -175,12 +175,21 @@ class Core:
         self.facts = endpoint_facts(ep)
         self.tls_available = bool(self.facts["tls"])
         self._create_transports()
+        self._set_codec_priorities()
         ep.libStart()
         self.clock_running = True
         ep.audDevManager().setNullDev()
         spf = self.spec.clock_rate * self.spec.ptime_ms // 1000
         self.headset = HeadsetPort(self.device)
         self.headset.create(self.spec.clock_rate, spf)
+
+    def _set_codec_priorities(self) -> None:
+        assert self.ep is not None
+        for codec_id, priority in self.spec.codec_priorities:
+            try:
+                self.ep.codecSetPriority(codec_id, priority)
+            except pj.Error as exc:  # a codec this build lacks: keep going
+                log.warning("codec %s not available: %s", codec_id, exc.info())
 
     def _create_transports(self) -> None:
         wanted = {

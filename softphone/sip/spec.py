@@ -32,6 +32,18 @@ class EndpointSpec:
     srtp_secure_signaling: int = 0  # 0: SRTP allowed over any transport
     no_vad: bool = True
     ec_tail_ms: int = 0  # echo canceller tail; 0 disables (bridge backend has none)
+    # Offer order: what PBXes and trunks speak first (wideband G.722, then G.711 A-law as used
+    # on Indian networks, then µ-law); pjsua's own default would put speex first.
+    codec_priorities: tuple[tuple[str, int], ...] = (
+        ("G722/16000", 140),
+        ("PCMA/8000", 135),
+        ("PCMU/8000", 134),
+        ("speex/16000", 110),
+        ("speex/8000", 109),
+        ("speex/32000", 108),
+        ("iLBC/8000", 100),
+        ("GSM/8000", 100),
+    )
 
 
 @dataclass(frozen=True)
