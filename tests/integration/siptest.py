@@ -9,10 +9,12 @@ fixtures.
   code and message trace.
 * ``kamailio`` — a Kamailio registrar/proxy with in-memory usrloc and fixed test passwords.
 * ``engine`` / ``events`` — a started ``SipEngine`` on loopback and a recorder of its events.
+* ``echo_call`` — an engine with a given headset device, in a call with ``sipp -rtp_echo``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -29,7 +31,7 @@ import pytest
 from softphone.audio.device import AudioDevice
 from softphone.sip.engine import SipEngine
 from softphone.sip.events import CallState, CallStateChanged, Event, RegistrationChanged
-from softphone.sip.spec import EndpointSpec
+from softphone.sip.spec import AccountSpec, EndpointSpec
 
 HERE = Path(__file__).resolve().parent
 SIPP_DIR = HERE / "sipp"
@@ -176,6 +178,45 @@ def make_engine(events: EventLog, device: AudioDevice | None = None, **spec_kw) 
     engine.add_listener(events)
     engine.start()
     return engine
+
+
+@dataclass
+class EchoCall:
+    """A confirmed call from a fresh engine to ``sipp -rtp_echo`` (see ``echo_call``)."""
+
+    engine: SipEngine
+    call_id: int
+    events: EventLog
+    sipp: Sipp
+    ended: bool = False
+
+    def hang_up(self) -> None:
+        """Hang up, wait for DISCONNECTED and check sipp's scenario passed (once)."""
+        if self.ended:
+            return
+        self.ended = True
+        self.engine.hangup(self.call_id)
+        self.events.wait_call(self.call_id, CallState.DISCONNECTED)
+        assert self.sipp.wait() == 0, self.sipp.diagnostics()
+
+
+@contextlib.contextmanager
+def echo_call(
+    sipp: Callable[..., Sipp], device: AudioDevice, events: EventLog
+) -> Iterator[EchoCall]:
+    """An engine on loopback with ``device`` as the headset, CONFIRMED in a call with sipp
+    echoing RTP. Hangs up on leaving (unless the test did) and always stops the engine."""
+    engine = make_engine(events, device, tcp_port=None)
+    try:
+        sp = sipp("uas-answer.xml", "-rtp_echo")
+        account = engine.add_account(AccountSpec(user="caller", domain=LOOPBACK))
+        call_id = engine.make_call(account, f"sip:echo@{sp.uri_host}")
+        events.wait_call(call_id, CallState.CONFIRMED)
+        call = EchoCall(engine, call_id, events, sp)
+        yield call
+        call.hang_up()
+    finally:
+        engine.stop()
 
 
 @pytest.fixture

@@ -14,13 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from siptest import LOOPBACK, EventLog, free_rtp_base, wait_until
+from siptest import EventLog, echo_call, wait_until
 
 from softphone.audio.device import AudioDevice
 from softphone.audio.files import FileDevice, ToneDevice, read_wav
-from softphone.sip.engine import SipEngine
-from softphone.sip.events import CallState, MediaStats
-from softphone.sip.spec import AccountSpec, EndpointSpec
+from softphone.sip.events import MediaStats
 
 pytestmark = [pytest.mark.sipp, pytest.mark.timeout(90)]
 
@@ -48,32 +46,17 @@ def _stereo_wav(path: Path, freq: float, rate: int = 44100, seconds: float = 5.0
 
 
 def _call_echo(device: AudioDevice, sipp, events: EventLog) -> tuple[MediaStats, dict]:
-    spec = EndpointSpec(
-        bind_address=LOOPBACK, udp_port=0, tcp_port=None, rtp_port=free_rtp_base(),
-        rtp_port_range=100,
-    )  # fmt: skip
-    engine = SipEngine(spec, audio_device=device)
-    engine.add_listener(events)
-    engine.start()
-    try:
-        sp = sipp("uas-answer.xml", "-rtp_echo")
-        acc = engine.add_account(AccountSpec(user="caller", domain=LOOPBACK))
-        cid = engine.make_call(acc, f"sip:echo@{sp.uri_host}")
-        events.wait_call(cid, CallState.CONFIRMED)
+    with echo_call(sipp, device, events) as call:
         stats = events.wait_for(
-            lambda e: isinstance(e, MediaStats) and e.call_id == cid and e.rx_packets > 100,
+            lambda e: isinstance(e, MediaStats) and e.call_id == call.call_id
+            and e.rx_packets > 100,
             CALL_SECONDS + 5,
-        )
+        )  # fmt: skip
         # the real bridge port's counters; hold no reference to the port itself: it must die
         # on the SIP thread before libDestroy (a late destructor aborts in pjmedia)
-        copy = engine._core.headset.copy_stats()
-        engine.hangup(cid)
-        events.wait_call(cid, CallState.DISCONNECTED)
-        assert sp.wait() == 0, sp.diagnostics()
-        wait_until(lambda: engine.active_call_ids() == [], 2, "no calls left")
-    finally:
-        engine.stop()
-        device.close()
+        copy = call.engine._core.headset.copy_stats()
+        call.hang_up()
+        wait_until(lambda: call.engine.active_call_ids() == [], 2, "no calls left")
     assert isinstance(stats, MediaStats)
     return stats, copy
 
@@ -111,28 +94,10 @@ def test_file_device_round_trip_resamples_44k_stereo(tmp_path: Path, sipp) -> No
 def test_device_swap_mid_call_switches_both_directions(tmp_path: Path, sipp) -> None:
     first = ToneDevice(1000, amplitude=0.3, record=tmp_path / "first.wav")
     second = ToneDevice(1500, amplitude=0.3, record=tmp_path / "second.wav")
-    events = EventLog()
-    spec = EndpointSpec(
-        bind_address=LOOPBACK, udp_port=0, tcp_port=None, rtp_port=free_rtp_base(),
-        rtp_port_range=100,
-    )  # fmt: skip
-    engine = SipEngine(spec, audio_device=first)
-    engine.add_listener(events)
-    engine.start()
-    try:
-        sp = sipp("uas-answer.xml", "-rtp_echo")
-        acc = engine.add_account(AccountSpec(user="caller", domain=LOOPBACK))
-        cid = engine.make_call(acc, f"sip:echo@{sp.uri_host}")
-        events.wait_call(cid, CallState.CONFIRMED)
+    with echo_call(sipp, first, EventLog()) as call:
         wait_until(lambda: first.stats.frames_in > 100, 10, "audio on the first device")
-        engine.set_audio_device(second)
+        call.engine.set_audio_device(second)
         wait_until(lambda: second.stats.frames_in > 100, 10, "audio on the second device")
-        engine.hangup(cid)
-        events.wait_call(cid, CallState.DISCONNECTED)
-        assert sp.wait() == 0, sp.diagnostics()
-    finally:
-        engine.stop()
-        second.close()
     assert first._wav is None  # the engine closed the old device after the swap
     _assert_tone(tmp_path / "first.wav", 1000, 1500)
     x, rate = read_wav(tmp_path / "second.wav")

@@ -167,40 +167,24 @@ def test_ringer_rings_on_the_jack_device(jack_server: dict[str, str]) -> None:
 @pytest.mark.sipp
 def test_engine_call_through_portaudio_on_jack(jack_server: dict[str, str], sipp) -> None:
     """The whole path: pjmedia's clock thread -> HeadsetPort -> rings <- PortAudio (JACK)."""
-    from siptest import LOOPBACK, EventLog, free_rtp_base
+    from siptest import EventLog, echo_call
 
-    from softphone.sip.engine import SipEngine
-    from softphone.sip.events import CallState, MediaStats
-    from softphone.sip.spec import AccountSpec, EndpointSpec
+    from softphone.sip.events import MediaStats
 
     label = f"system [{JACK_API}]"
     dev = PortAudioDevice(capture=label, playback=label)
     events = EventLog()
-    spec = EndpointSpec(
-        bind_address=LOOPBACK, udp_port=0, tcp_port=None, rtp_port=free_rtp_base(),
-        rtp_port_range=100,
-    )  # fmt: skip
-    engine = SipEngine(spec, audio_device=dev)
-    engine.add_listener(events)
-    engine.start()
-    try:
-        sp = sipp("uas-answer.xml", "-rtp_echo")
-        acc = engine.add_account(AccountSpec(user="caller", domain=LOOPBACK))
-        cid = engine.make_call(acc, f"sip:echo@{sp.uri_host}")
-        events.wait_call(cid, CallState.CONFIRMED)
+    with echo_call(sipp, dev, events) as call:
         stats = events.wait_for(
-            lambda e: isinstance(e, MediaStats) and e.call_id == cid and e.rx_packets > 150, 10
-        )
-        engine.hangup(cid)
-        events.wait_call(cid, CallState.DISCONNECTED)
-        assert sp.wait() == 0, sp.diagnostics()
+            lambda e: isinstance(e, MediaStats) and e.call_id == call.call_id
+            and e.rx_packets > 150,
+            10,
+        )  # fmt: skip
+        call.hang_up()
         time.sleep(2.0)  # engine idle (no call): the streams stop themselves
         idle_from = dev.capture_clock.count
         time.sleep(0.5)
         assert dev.capture_clock.count == idle_from
-    finally:
-        engine.stop()
-        dev.close()
     assert isinstance(stats, MediaStats)
     # ~150 packets arrived; the device sees about as many frames (jitter-buffer prefetch aside)
     assert dev.stats.frames_in > 120 and dev.stats.frames_out > 120, dev.stats
