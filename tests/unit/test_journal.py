@@ -262,3 +262,15 @@ def test_default_path_is_under_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_pat
     with Journal() as j:
         assert j.path == tmp_path / "data" / "journal.sqlite3"
         assert j.path.exists()
+
+
+def test_outcome_commit_is_synchronous_full_then_back_to_normal(journal: Journal) -> None:
+    statements: list[str] = []
+    journal.connection.set_trace_callback(statements.append)
+    journal.save_outcome(_outcome(), _call())
+    journal.connection.set_trace_callback(None)
+    full = statements.index("PRAGMA synchronous = FULL")
+    begin, commit = statements.index("BEGIN IMMEDIATE"), statements.index("COMMIT")
+    assert full < begin < commit
+    assert statements.index("PRAGMA synchronous = NORMAL") > commit
+    assert journal.connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
