@@ -15,6 +15,7 @@ from softphone.journal import (
     JournalCorrupt,
     JournalError,
     JournalFull,
+    JournalReadOnly,
     Outcome,
     backoff,
 )
@@ -274,3 +275,21 @@ def test_outcome_commit_is_synchronous_full_then_back_to_normal(journal: Journal
     assert full < begin < commit
     assert statements.index("PRAGMA synchronous = NORMAL") > commit
     assert journal.connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_read_only_journal_raises_clear_error(journal: Journal) -> None:
+    kept = journal.save_outcome(_outcome())
+    journal.connection.execute("PRAGMA query_only = ON")  # what a read-only file looks like
+    with pytest.raises(JournalReadOnly, match="read-only"):
+        journal.save_outcome(_outcome())
+    assert journal.outcome(kept) is not None and journal.counts().waiting == 1
+
+
+def test_contact_cache_keeps_valid_leases_only(journal: Journal) -> None:
+    journal.cache_contacts([{"id": "a"}, {"id": "b"}], "camp-1", T0 + timedelta(minutes=10))
+    journal.cache_contacts([{"id": "c"}], "camp-1", T0 + timedelta(minutes=1))
+    assert [c["id"] for c in journal.leased_contacts(now=T0)] == ["a", "b", "c"]
+    assert [c["id"] for c in journal.leased_contacts(now=T0 + timedelta(minutes=5))] == ["a", "b"]
+    journal.release_contact("a")
+    assert journal.purge_expired_contacts(now=T0 + timedelta(minutes=5)) == 1
+    assert [c["id"] for c in journal.leased_contacts(now=T0)] == ["b"]
