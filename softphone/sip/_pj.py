@@ -216,6 +216,7 @@ def ep_config(spec: EndpointSpec, writer: PjLogWriter) -> pj.EpConfig:
     med.ptime = spec.ptime_ms
     med.noVad = spec.no_vad
     med.ecTailLen = spec.ec_tail_ms
+    med.quality = spec.media_quality
     med.threadCnt = 1
     return cfg
 

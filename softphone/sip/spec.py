@@ -32,6 +32,7 @@ class EndpointSpec:
     srtp_secure_signaling: int = 0  # 0: SRTP allowed over any transport
     no_vad: bool = True
     ec_tail_ms: int = 0  # echo canceller tail; 0 disables (bridge backend has none)
+    media_quality: int = 8  # pjsua codec/resampler quality 1..10 (3-4: small resample filter)
     # Offer order: what PBXes and trunks speak first (wideband G.722, then G.711 A-law as used
     # on Indian networks, then µ-law); pjsua's own default would put speex first.
     codec_priorities: tuple[tuple[str, int], ...] = (
