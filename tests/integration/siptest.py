@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from netports import LOOPBACK, free_port, free_rtp_base, udp_free
 
 from softphone.audio.device import AudioDevice
 from softphone.sip.engine import SipEngine
@@ -37,41 +38,7 @@ HERE = Path(__file__).resolve().parent
 SIPP_DIR = HERE / "sipp"
 KAMAILIO_CFG = HERE / "kamailio" / "kamailio.cfg"
 SHARED_TESTDATA = HERE.parents[1] / ".." / "shared" / "testdata"
-LOOPBACK = "127.0.0.1"
 TEST_PASSWORDS = {"alice": "Al1ce-s3cret", "bob": "B0b-s3cret"}
-
-
-def free_port() -> int:
-    """A port free for both UDP and TCP on loopback (tried a few times)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind((LOOPBACK, 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind((LOOPBACK, port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port")
-
-
-def free_rtp_base() -> int:
-    """An even port with the next few ports free (pjsua steps upward from it)."""
-    for _ in range(50):
-        base = free_port() & ~1
-        if all(_udp_free(base + i) for i in range(4)):
-            return base
-    raise RuntimeError("no free RTP range")
-
-
-def _udp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind((LOOPBACK, port))
-        except OSError:
-            return False
-    return True
 
 
 def wait_until(cond: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
@@ -85,7 +52,7 @@ def wait_until(cond: Callable[[], bool], timeout: float = 5.0, what: str = "cond
 def wait_udp_bound(port: int, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _udp_free(port):
+        if not udp_free(port):
             return
         time.sleep(0.02)
     raise TimeoutError(f"nothing bound UDP port {port}")
@@ -364,7 +331,7 @@ class Kamailio:
                 self.proc.wait()
         self.proc = None
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not _udp_free(self.port):
+        while time.monotonic() < deadline and not udp_free(self.port):
             time.sleep(0.05)
 
     def restart(self) -> None:

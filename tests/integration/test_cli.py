@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from siptest import free_port, free_rtp_base
 
 pytestmark = pytest.mark.sipp
 
@@ -236,47 +236,12 @@ Content-Length: 0
 """
 
 
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_udp_tcp_port() -> int:
-    """A port number free for both UDP and TCP (``answer --listen`` binds both)."""
-    for _ in range(50):
-        port = free_port()
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no port free for both UDP and TCP")
-
-
-def free_media_port() -> int:
-    """An even port with port+1..port+3 free too (sipp's echo uses a few ports above -mp)."""
-    for _ in range(50):
-        port = free_port()
-        if port % 2 or port > 65000:
-            continue
-        try:
-            for offset in (1, 2, 3):
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-                    sock.bind(("127.0.0.1", port + offset))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free media port range")
-
-
 class Sipp:
     """One sipp process on free loopback ports, stopped (by PID) at the end of the test."""
 
     def __init__(self, tmp: Path, scenario: str, name: str, extra: list[str] | None = None):
         self.port = free_port()
-        self.media_port = free_media_port()
+        self.media_port = free_rtp_base()
         path = tmp / f"{name}.xml"
         path.write_text(scenario)
         self.log = tmp / f"{name}.sipp.log"
@@ -479,7 +444,7 @@ def run_answer_against_uac(
     tmp_path: Path, count: int, answer_args: list[str], uac_args: list[str]
 ) -> tuple[int, list[dict[str, Any]], subprocess.CompletedProcess[bytes]]:
     """Start ``sampark answer``, let a sipp UAC place ``count`` calls, return both outcomes."""
-    port = free_udp_tcp_port()
+    port = free_port()
     args = ["answer", "--listen", f"127.0.0.1:{port}", "--count", str(count), "--json"]
     proc = subprocess.Popen(
         [*CLI, *args, "--timeout", "40", *answer_args], stdout=subprocess.PIPE, text=True
@@ -488,7 +453,7 @@ def run_answer_against_uac(
     try:
         first = json.loads(proc.stdout.readline())
         assert first["event"] == "listening" and first["udp"] == port, first
-        sipp_port, media = free_port(), free_media_port()
+        sipp_port, media = free_port(), free_rtp_base()
         uac_cmd = [SIPP, "-sn", "uac", f"127.0.0.1:{port}", "-i", "127.0.0.1"]
         uac_cmd += ["-p", str(sipp_port), "-mp", str(media), "-m", str(count), "-nostdin"]
         uac_cmd += ["-timeout", "30s", "-timeout_error", *uac_args]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from netports import free_port, free_rtp_base
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -47,28 +47,6 @@ class Line:
     callee: int
     tone_wav: Path
     callee_calls: list[int]
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_media_port() -> int:
-    """An even UDP port with the next three free too (sipp's media uses a few above it)."""
-    for _ in range(50):
-        port = free_udp_port()
-        if port % 2 or port > 65000:
-            continue
-        try:
-            for offset in (1, 2, 3):
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-                    sock.bind(("127.0.0.1", port + offset))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free media port range")
 
 
 def _tone_wav(path: Path, freq: float = 440.0, seconds: float = 2.0, rate: int = 16000) -> Path:
@@ -183,7 +161,7 @@ class SippUac:
         self.log = tmp / "uac.sipp.log"
         source = ["-sf", str(SCENARIOS / f"{scenario}.xml")] if scenario else ["-sn", "uac"]
         cmd = ["sipp", *source, "-s", "agent", f"127.0.0.1:{target_port}"]
-        cmd += ["-i", "127.0.0.1", "-p", str(free_udp_port()), "-m", "1", "-d", str(pause_ms)]
+        cmd += ["-i", "127.0.0.1", "-p", str(free_port()), "-m", "1", "-d", str(pause_ms)]
         cmd += ["-nostdin", "-timeout", "30s", "-timeout_error", "-trace_err"]
         self.proc = subprocess.Popen(
             cmd, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, cwd=tmp
@@ -205,10 +183,10 @@ class SippUas:
     """sipp answering one call with a scenario from ``tests/ui/sipp``; stopped by PID."""
 
     def __init__(self, tmp: Path, scenario: str, extra: tuple[str, ...] = ()) -> None:
-        self.port = free_udp_port()
+        self.port = free_port()
         self.log = tmp / f"{scenario}.sipp.log"
         cmd = ["sipp", "-sf", str(SCENARIOS / f"{scenario}.xml"), "-i", "127.0.0.1"]
-        cmd += ["-p", str(self.port), "-mp", str(free_media_port()), "-m", "1", "-nostdin"]
+        cmd += ["-p", str(self.port), "-mp", str(free_rtp_base()), "-m", "1", "-nostdin"]
         cmd += ["-timeout", "30s", "-timeout_error", "-trace_err", "-trace_msg", *extra]
         self.proc = subprocess.Popen(
             cmd, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, cwd=tmp
