@@ -22,7 +22,8 @@ def create_campaign(conn: Connection, name: str, **options: Any) -> int:
         "window_end": "21:00",
         "max_calls_per_day": 3,
         "max_calls_per_week": 10,
-        "lease_seconds": 15 * 60,
+        # 60 min: contacts leased ahead survive a 30-minute outage of the centre's link.
+        "lease_seconds": 60 * 60,
         "callback_grace_seconds": 15 * 60,
         "retry_gap_seconds": 30 * 60,
         "dispositions": [],

@@ -3,6 +3,7 @@
     sampark-server serve [--database-url URL] [--host H] [--port P] [--workers N]
                          [--ssl-certfile PEM --ssl-keyfile PEM]
     sampark-server seed-demo [--database-url URL] [--json] [--calling-window HH:MM-HH:MM]
+                             [--retry-gap-seconds N]
     sampark-server import-contacts FILE.csv --campaign ID [--strict] [--database-url URL]
     sampark-server migrate [--database-url URL]
 
@@ -38,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--json", action="store_true", help="print credentials as JSON")
     seed.add_argument("--calling-window", default="09:00-21:00", help="HH:MM-HH:MM, IST")
     seed.add_argument("--sip-domain", default="127.0.0.1")
+    seed.add_argument(
+        "--retry-gap-seconds", type=int, default=None, help="redial gap (default 1800)"
+    )
     imp = sub.add_parser("import-contacts", help="import a contacts CSV into a campaign")
     imp.add_argument("file", type=Path)
     imp.add_argument("--campaign", type=int, required=True)
@@ -98,8 +102,13 @@ def _seed(args: argparse.Namespace, url: str) -> int:
     if not match:
         print("--calling-window must look like 09:00-21:00", file=sys.stderr)
         return 2
+    if args.retry_gap_seconds is not None and args.retry_gap_seconds < 0:
+        print("--retry-gap-seconds must be >= 0", file=sys.stderr)
+        return 2
     engine = _engine(url)
-    result = seed_demo(engine, (match[1], match[2]), args.sip_domain)
+    result = seed_demo(
+        engine, (match[1], match[2]), args.sip_domain, retry_gap_seconds=args.retry_gap_seconds
+    )
     engine.dispose()
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

@@ -103,9 +103,17 @@ def demo_csv() -> str:
 
 
 def seed_demo(
-    engine: Engine, window: tuple[str, str] = ("09:00", "21:00"), sip_domain: str = "127.0.0.1"
+    engine: Engine,
+    window: tuple[str, str] = ("09:00", "21:00"),
+    sip_domain: str = "127.0.0.1",
+    retry_gap_seconds: int | None = None,
 ) -> dict[str, Any]:
-    """Create (or refresh) the demo data; returns ``{"users": [...], "campaign_id": id}``."""
+    """Create (or refresh) the demo data; returns ``{"users": [...], "campaign_id": id}``.
+
+    ``window=("00:00", "24:00")`` keeps the demo open all day; ``retry_gap_seconds``
+    (default: the campaign default, 30 min) lets the demo redial a contact sooner. A second
+    run keeps the existing campaign as it is (only the passwords change).
+    """
     with engine.begin() as conn:
         centre = admin.find_centre(conn, CENTRE)
         if centre is not None:
@@ -117,6 +125,7 @@ def seed_demo(
             window_start=window[0],
             window_end=window[1],
             schemes=SCHEMES,
+            **({} if retry_gap_seconds is None else {"retry_gap_seconds": retry_gap_seconds}),
             dispositions=[
                 {"code": "supporter_confirmed", "label": "Confirmed supporter", "final": True}
             ],
