@@ -30,6 +30,7 @@ class Command:
     method: str = ""  # Phone method that carries it out; "" = handled by the UI
     arg: str = ""  # fixed argument (the DTMF digit)
     takes_arg: bool = False  # the method needs a user-supplied argument (number, target)
+    target: str = "phone"  # what enabled_when/method are looked up on: "phone" or "workflow"
 
 
 _CALL_COMMANDS = (
@@ -80,7 +81,67 @@ _APP_COMMANDS = (
     Command("quit", QT_TRANSLATE_NOOP("Commands", "Quit"), "Ctrl+Q"),
 )
 
-COMMANDS: tuple[Command, ...] = _CALL_COMMANDS + _DTMF_COMMANDS + _APP_COMMANDS
+# The caller workflow (campaign mode). Predicates and methods live on
+# ``softphone.campaign.workflow.CallerWorkflow``; "dispose_N" picks the N-th disposition of the
+# campaign during wrap-up (its method takes the fixed argument N).
+_CAMPAIGN_COMMANDS = (
+    Command(
+        "ready",
+        QT_TRANSLATE_NOOP("Commands", "Ready"),
+        "F5",
+        "can_go_ready",
+        method="go_ready",
+        target="workflow",
+    ),
+    Command("pause", QT_TRANSLATE_NOOP("Commands", "Pause…"), "F6", "can_pause", target="workflow"),
+    Command(
+        "save_outcome",
+        QT_TRANSLATE_NOOP("Commands", "Save outcome"),
+        "Ctrl+S",
+        "can_save",
+        target="workflow",
+    ),
+    Command(
+        "dial_contact",
+        QT_TRANSLATE_NOOP("Commands", "Call contact"),
+        "",
+        "can_dial_contact",
+        method="dial",
+        target="workflow",
+    ),
+    Command(
+        "dial_pad",
+        QT_TRANSLATE_NOOP("Commands", "Dial pad"),
+        "Ctrl+D",
+        "can_show_dial_pad",
+        checkable=True,
+        target="workflow",
+    ),
+    Command(
+        "logout",
+        QT_TRANSLATE_NOOP("Commands", "Log out"),
+        "Ctrl+Shift+L",
+        "can_logout",
+        target="workflow",
+    ),
+)
+
+DISPOSITION_KEYS = "123456789"
+_DISPOSITION_COMMANDS = tuple(
+    Command(
+        f"dispose_{k}",
+        QT_TRANSLATE_NOOP("Commands", "Choose outcome"),
+        k,
+        "can_choose_disposition",
+        arg=k,
+        target="workflow",
+    )
+    for k in DISPOSITION_KEYS
+)
+
+COMMANDS: tuple[Command, ...] = (
+    _CALL_COMMANDS + _DTMF_COMMANDS + _APP_COMMANDS + _CAMPAIGN_COMMANDS + _DISPOSITION_COMMANDS
+)
 _BY_ID = {c.id: c for c in COMMANDS}
 
 
@@ -94,11 +155,15 @@ def dtmf_command(digit: str) -> Command:
 
 
 def is_enabled(command: Command, target: object) -> bool:
-    """Evaluate ``command.enabled_when`` on ``target`` (normally the ``Phone``)."""
+    """Evaluate ``command.enabled_when`` on ``target`` (the ``Phone`` or the workflow).
+
+    A command whose target is missing (``None``: no workflow in plain-softphone mode) or lacks
+    the predicate is disabled.
+    """
     if command.enabled_when == "always":
         return True
-    predicate = getattr(target, command.enabled_when)
-    return bool(predicate())
+    predicate = getattr(target, command.enabled_when, None)
+    return bool(predicate()) if predicate is not None else False
 
 
 def run(command: Command, target: object, arg: str = "") -> object:
@@ -116,4 +181,13 @@ def run(command: Command, target: object, arg: str = "") -> object:
     return method()
 
 
-__all__ = ["COMMANDS", "DTMF_DIGITS", "Command", "dtmf_command", "get", "is_enabled", "run"]
+__all__ = [
+    "COMMANDS",
+    "DISPOSITION_KEYS",
+    "DTMF_DIGITS",
+    "Command",
+    "dtmf_command",
+    "get",
+    "is_enabled",
+    "run",
+]

@@ -4,6 +4,9 @@ One ``QAction`` per ``softphone.commands.Command``: translated label, default sh
 in the tooltip and in menus), enabled state from the command's ``Phone`` predicate, checked
 state for hold/mute from the current call. Menus, buttons and shortcuts all use these actions,
 so there is exactly one place where a command is triggered.
+
+Campaign commands (``target="workflow"``) are evaluated on the campaign controller given with
+``set_workflow_target`` (``ui.campaign_view.CampaignView``); without one they stay disabled.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class CommandActions(QObject):
     ) -> None:
         super().__init__(parent)
         self._phone = phone
+        self._workflow: QObject | None = None
         self._handlers = dict(handlers or {})
         self._actions: dict[str, QAction] = {}
         for command in commands.COMMANDS:
@@ -43,6 +47,20 @@ class CommandActions(QObject):
         self.refresh()
         phone.commands_changed.connect(self.refresh)
         phone.call_updated.connect(self.refresh)
+
+    def set_workflow_target(self, target: QObject | None) -> None:
+        """The object campaign commands run on; its ``commands_changed`` signal refreshes."""
+        self._workflow = target
+        changed = getattr(target, "commands_changed", None)
+        if changed is not None:
+            changed.connect(self.refresh)
+        self.refresh()
+
+    def campaign_actions(self) -> list[QAction]:
+        return [self._actions[c.id] for c in commands.COMMANDS if c.target == "workflow"]
+
+    def _target(self, command: Command) -> object:
+        return self._workflow if command.target == "workflow" else self._phone
 
     def __getitem__(self, command_id: str) -> QAction:
         return self._actions[command_id]
@@ -77,14 +95,14 @@ class CommandActions(QObject):
         if handler is not None:
             handler()
         elif command.method:
-            commands.run(command, self._phone)
+            commands.run(command, self._target(command))
         self.refresh()
 
     def refresh(self, *_args: object) -> None:
         call = self._phone.call
         for command in commands.COMMANDS:
             action = self._actions[command.id]
-            action.setEnabled(commands.is_enabled(command, self._phone))
+            action.setEnabled(commands.is_enabled(command, self._target(command)))
         self._actions["hold"].setChecked(bool(call and call.on_hold))
         self._actions["mute"].setChecked(bool(call and call.muted))
 
