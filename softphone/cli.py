@@ -115,10 +115,17 @@ def human_line(data: dict[str, Any]) -> str:
         )
         if "heard_share" in data:
             text += f"; audible in {data['heard_share']:.0%} of the recording"
+        if data.get("workflow"):
+            flow = data["workflow"]
+            text += f"; outcome on the server {flow.get('stored_times', 0)}×"
+        if data.get("failure"):
+            text += f"; FAILED: {data['failure']}"
         if data.get("callee"):
             text += "; callee: " + ", ".join(
                 f"{r['what']} {r['digit']}".strip() for r in data["callee"]
             )
+    elif kind == "demo_step":
+        text = str(data.get("message", ""))
     else:
         rest = {k: v for k, v in data.items() if k not in ("event", "ts")}
         text = f"{kind} " + " ".join(f"{k}={v}" for k, v in rest.items())

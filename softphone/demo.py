@@ -10,9 +10,10 @@ engine hears it through the headset bridge exactly as it would hear a real calle
 It reacts from the engine's listener (SIP thread) using only non-blocking engine commands, so it
 works headless without a Qt event loop; Qt signals report what it did for the UI.
 
-``run_headless`` is ``sampark demo --headless``: the same demo without a window. It dials the
-callee, presses a key, hangs up, and (with ``--record``) proves from the recording that the
-greeting came through the headset bridge.
+``run_headless`` is ``sampark demo --headless``: the whole caller workflow without a window
+(``softphone.demo_workflow``). ``--call-only`` keeps the plain check: dial the callee, press a
+key, hang up, and (with ``--record``) prove from the recording that the greeting came through
+the headset bridge.
 """
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ class DemoCallee(QObject):
         suffix = "" if transport == "udp" else f";transport={transport}"
         return f"sip:{self._spec.user}@{self._spec.domain}:{port}{suffix}"
 
+    def dial_domain(self, transport: str = "udp") -> str:
+        """``host:port`` that completes a plain number so the call reaches this callee.
+
+        A number such as ``+919000010001`` matches no account's user part, and pjsua hands
+        such a request to the first account created: start the callee before the caller's
+        account and every ``sip:<number>@<dial_domain>`` is answered here."""
+        return f"{self._spec.domain}:{self._engine.local_ports[transport]}"
+
     def reactions(self) -> list[Reaction]:
         """What the callee has done so far (thread-safe copy; used by tests)."""
         with self._lock:
@@ -163,8 +172,35 @@ HEARD_RMS = 300.0  # int16 RMS of 50 ms blocks: speech is far above, silence far
 
 
 def run_headless(args: argparse.Namespace, settings: config.Settings, reporter: Any) -> int:
-    """Dial the demo callee without a window; exit 0 if answered (and, with ``--record``, the
-    greeting is audible in the recording)."""
+    """``sampark demo --headless``: the whole caller workflow (``softphone.demo_workflow``:
+    embedded server, login, lease, call, outcome, sync); with ``--call-only`` just the call."""
+    from softphone import cli
+
+    if getattr(args, "call_only", False):
+        return run_call_only(args, settings, reporter)
+    missing = missing_server_modules()
+    if missing:
+        raise cli.CliError(
+            f"the demo's embedded server needs {', '.join(missing)} (pip install "
+            "'sampark[server]'); or run `sampark demo --headless --call-only`",
+            cli.EXIT_USAGE,
+        )
+    from softphone import demo_workflow
+
+    return demo_workflow.run_workflow(args, settings, reporter)
+
+
+def missing_server_modules() -> list[str]:
+    """The packages of the ``server`` extra the embedded demo server needs but cannot find."""
+    import importlib.util
+
+    wanted = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "argon2", "cryptography")
+    return [name for name in wanted if importlib.util.find_spec(name) is None]
+
+
+def run_call_only(args: argparse.Namespace, settings: config.Settings, reporter: Any) -> int:
+    """Dial the demo callee without a window or server; exit 0 if answered (and, with
+    ``--record``, the greeting is audible in the recording)."""
     from softphone import cli, cli_calls
     from softphone.sip.spec import EndpointSpec
 

@@ -61,7 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_headless_demo_options(demo: argparse.ArgumentParser) -> None:
     group = demo.add_argument_group("headless (no window)")
-    group.add_argument("--headless", action="store_true", help="dial the callee, no window")
+    group.add_argument(
+        "--headless", action="store_true", help="the whole caller workflow, no window"
+    )
+    group.add_argument(
+        "--call-only", action="store_true", help="headless: only dial the callee (no server)"
+    )
     group.add_argument("--record", type=Path, metavar="WAV", help="record what the caller hears")
     group.add_argument("--duration", type=float, default=8.0, metavar="S", help="call length")
     group.add_argument("--dtmf", default="1", metavar="DIGITS", help="keys to press")
