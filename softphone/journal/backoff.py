@@ -16,8 +16,13 @@ def ceiling(attempts: int, base: float = BASE_SECONDS, cap: float = CAP_SECONDS)
     return min(cap, base * 2.0**exponent)
 
 
-def delay(attempts: int, rng: random.Random | None = None) -> float:
+def delay(
+    attempts: int,
+    rng: random.Random | None = None,
+    base: float = BASE_SECONDS,
+    cap: float = CAP_SECONDS,
+) -> float:
     """A jittered delay in [ceiling/2, ceiling]: never a thundering herd, never below half."""
-    top = ceiling(attempts)
+    top = ceiling(attempts, base, cap)
     draw = (rng or random).random()
     return top / 2 + draw * top / 2

@@ -17,3 +17,8 @@ class JournalReadOnly(JournalError):  # noqa: N818 (names fixed by the issue bri
 
 class JournalCorrupt(JournalError):  # noqa: N818 (names fixed by the issue brief)
     """The file is not a readable SQLite journal (damaged, truncated or not a database)."""
+
+
+class InvalidOutcome(JournalError, ValueError):  # noqa: N818 (reads as a sentence)
+    """The outcome would not be accepted by the server (a field is missing or out of range);
+    it was refused before anything was stored. Also a ``ValueError``: the input is wrong."""

@@ -1,9 +1,14 @@
 """The softphone's local journal: one SQLite file per user profile (WAL mode).
 
-``Journal.save_outcome`` stores the call record, the outcome and their outbox entries in one
-transaction committed with ``synchronous=FULL``, so an acknowledged outcome survives power loss.
-The outbox API (``pending`` / ``mark_*`` / ``schedule_retry`` / ``counts``) is for the sync
-worker; everything lives in the file, so it resumes after a restart. Thread-safe (one lock).
+``Journal.save_outcome`` stores the call record, the outcome and the outcome's outbox entry
+(the exact wire ``OutcomeIn`` payload, validated before anything is written) in one
+transaction committed with ``synchronous=FULL``, so an acknowledged outcome survives power
+loss. The outbox API (``pending`` / ``mark_*`` / ``schedule_retry`` / ``counts``) is for the
+sync worker; everything lives in the file, so it resumes after a restart. ``history`` and
+``sync_state`` feed the call-history panel. Thread-safe (one lock).
+
+The local clock is injected (``now``); ``use_server_offset`` lets the sync worker share the
+learned server-clock offset, which corrects payload times and lease-expiry decisions.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 import random
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -25,6 +30,7 @@ from softphone.journal.errors import JournalCorrupt, JournalError, JournalFull, 
 from softphone.journal.migrations import migrate
 from softphone.journal.models import (
     CallRecord,
+    HistoryEntry,
     OutboxCounts,
     OutboxItem,
     Outcome,
@@ -58,9 +64,20 @@ def _dump(value: Any) -> str:
 class Journal:
     """Open (creating or upgrading) the journal at ``path``; close it with ``close()``."""
 
-    def __init__(self, path: Path | str | None = None, *, rng: random.Random | None = None):
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        rng: random.Random | None = None,
+        now: Callable[[], datetime] = utc_now,
+        backoff_base: float = backoff.BASE_SECONDS,
+        backoff_cap: float = backoff.CAP_SECONDS,
+    ):
         self.path = Path(path) if path is not None else default_path()
         self._rng = rng or random.Random()
+        self._now = now
+        self._backoff = (backoff_base, backoff_cap)
+        self._offset_source: Callable[[], timedelta | None] = lambda: None
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,6 +112,34 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    # -- clocks ---------------------------------------------------------------------------
+
+    def use_server_offset(self, source: Callable[[], timedelta | None]) -> None:
+        """Where to read the server-clock offset (None while unknown); the sync worker's."""
+        self._offset_source = source
+
+    def server_offset(self) -> timedelta | None:
+        offset = self._offset_source()
+        if offset is None:
+            stored = self.meta("server_offset_s")
+            offset = timedelta(seconds=float(stored)) if stored else None
+        return offset
+
+    def local_now(self) -> datetime:
+        return self._now()
+
+    def server_now(self) -> datetime:
+        """Best guess of the server's clock: lease expiries are compared against this."""
+        return self._now() + (self.server_offset() or timedelta(0))
+
+    def meta(self, key: str) -> str | None:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def __enter__(self) -> Journal:
         return self
@@ -136,10 +181,14 @@ class Journal:
     # -- saving ---------------------------------------------------------------------------
 
     def save_outcome(self, outcome: Outcome, call: CallRecord | None = None) -> str:
-        """Durably store ``outcome`` (and its ``call``) with outbox entries; return its UUID.
+        """Durably store ``outcome`` (and its ``call``) with its outbox entry; return its UUID.
 
+        The outbox entry is the wire payload (``campaign.records.outcome_payload``); an
+        outcome the server would refuse raises ``InvalidOutcome`` and nothing is stored.
         Saving the same outcome again is a no-op; the same UUID with different content raises
         JournalError (never a silent overwrite)."""
+        from softphone.campaign.records import outcome_payload  # domain → wire; no cycle
+
         if call is not None and outcome.call_uuid is None:
             outcome = replace(outcome, call_uuid=call.uuid)
         existing = self.outcome(outcome.uuid)
@@ -147,13 +196,13 @@ class Journal:
             if existing.to_dict() == outcome.to_dict():
                 return outcome.uuid
             raise JournalError(f"outcome {outcome.uuid} already saved with different content")
-        now = to_utc_text(utc_now())
+        payload = outcome_payload(outcome, call, offset=self.server_offset())
+        now = to_utc_text(self._now())
         with self._write(durable=True) as conn:
             if call is not None:
                 self._insert_call(conn, call)
-                self._enqueue(conn, "call", call.uuid, call.to_dict(), now)
             self._insert_outcome(conn, outcome)
-            self._enqueue(conn, "outcome", outcome.uuid, outcome.to_dict(), now)
+            self._enqueue(conn, "outcome", outcome.uuid, payload, now)
         return outcome.uuid
 
     @staticmethod
@@ -174,9 +223,10 @@ class Journal:
         row["survey_answers"] = _dump(row["survey_answers"])
         conn.execute(
             "INSERT INTO outcomes (uuid, call_uuid, contact_id, campaign_id, disposition,"
-            " survey_answers, notes, callback_at, created_at, script_version) VALUES (:uuid,"
-            " :call_uuid, :contact_id, :campaign_id, :disposition, :survey_answers, :notes,"
-            " :callback_at, :created_at, :script_version)",
+            " survey_answers, notes, callback_at, created_at, script_version, phone, language,"
+            " scheme, contact_name) VALUES (:uuid, :call_uuid, :contact_id, :campaign_id,"
+            " :disposition, :survey_answers, :notes, :callback_at, :created_at,"
+            " :script_version, :phone, :language, :scheme, :contact_name)",
             row,
         )
 
@@ -200,6 +250,9 @@ class Journal:
         row["survey_answers"] = json.loads(row["survey_answers"] or "{}")
         row["callback_at"] = from_utc_text(row["callback_at"])
         row["created_at"] = from_utc_text(row["created_at"])
+        for key in ("contact_id", "campaign_id", "script_version"):
+            row[key] = _number(row[key])
+        row["contact_name"] = row["contact_name"] or ""
         return Outcome(**row)
 
     def call(self, uuid: str) -> CallRecord | None:
@@ -210,6 +263,8 @@ class Journal:
         row["media_stats"] = json.loads(row["media_stats"] or "{}")
         for key in ("started_at", "answered_at", "ended_at"):
             row[key] = from_utc_text(row[key])
+        for key in ("contact_id", "script_version"):
+            row[key] = _number(row[key])
         return CallRecord(**row)
 
     # -- outbox (for the sync worker) -----------------------------------------------------
@@ -219,7 +274,7 @@ class Journal:
         rows = self._read(
             "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
             " ORDER BY created_at, rowid LIMIT ?",
-            (to_utc_text(now or utc_now()), limit),
+            (to_utc_text(now or self._now()), limit),
         )
         return [_item(row) for row in rows]
 
@@ -247,19 +302,24 @@ class Journal:
 
     def schedule_retry(self, uuids: Iterable[str], error: str, now: datetime | None = None) -> None:
         """Upload failed: back off exponentially (with jitter, capped) and remember the error."""
-        start = now or utc_now()
+        start = now or self._now()
         with self._write() as conn:
             for uuid in uuids:
                 row = conn.execute("SELECT attempts FROM outbox WHERE uuid = ?", (uuid,)).fetchone()
                 if row is None:
                     continue
                 attempts = int(row[0]) + 1
-                due = start + timedelta(seconds=backoff.delay(attempts, self._rng))
+                due = start + timedelta(seconds=backoff.delay(attempts, self._rng, *self._backoff))
                 conn.execute(
                     "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?"
                     " WHERE uuid = ?",
                     (attempts, to_utc_text(due), error, uuid),
                 )
+
+    def next_due(self) -> datetime | None:
+        """When the earliest waiting item is due (local clock), None when nothing waits."""
+        rows = self._read("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE state = 'pending'")
+        return from_utc_text(rows[0]["due"]) if rows else None
 
     def counts(self) -> OutboxCounts:
         rows = self._read("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
@@ -273,35 +333,76 @@ class Journal:
     # -- leased contact cache ---------------------------------------------------------------
 
     def cache_contacts(
-        self, contacts: Iterable[dict[str, Any]], campaign_id: str, expires_at: datetime
+        self, contacts: Iterable[dict[str, Any]], campaign_id: int | str, expires_at: datetime
     ) -> None:
-        """Keep leased contacts (each a dict with an ``id``) until their lease expires."""
-        now, expiry = to_utc_text(utc_now()), to_utc_text(expires_at)
+        """Keep leased contacts (each a dict with an ``id``) until their lease expires
+        (``expires_at`` in server time). Renewing a cached contact keeps its place."""
+        now, expiry = to_utc_text(self.server_now()), to_utc_text(expires_at)
         with self._write() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO contacts (contact_id, campaign_id, data, leased_at,"
-                " lease_expires_at) VALUES (?, ?, ?, ?, ?)",
-                [(str(c["id"]), campaign_id, _dump(c), now, expiry) for c in contacts],
+                "INSERT INTO contacts (contact_id, campaign_id, data, leased_at,"
+                " lease_expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(contact_id) DO UPDATE"
+                " SET data = excluded.data, lease_expires_at = excluded.lease_expires_at",
+                [(str(c["id"]), str(campaign_id), _dump(c), now, expiry) for c in contacts],
             )
 
     def leased_contacts(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Contacts whose lease is still valid at ``now``, in lease order."""
+        """Contacts whose lease is still valid at ``now`` (default: server time), in lease
+        order, without those that already have an outcome waiting to sync."""
         rows = self._read(
-            "SELECT data FROM contacts WHERE lease_expires_at > ? ORDER BY leased_at, rowid",
-            (to_utc_text(now or utc_now()),),
+            "SELECT data FROM contacts WHERE lease_expires_at > ? AND contact_id NOT IN"
+            " (SELECT o.contact_id FROM outcomes o JOIN outbox b ON b.uuid = o.uuid)"
+            " ORDER BY leased_at, rowid",
+            (to_utc_text(now or self.server_now()),),
         )
         return [json.loads(row["data"]) for row in rows]
 
-    def release_contact(self, contact_id: str) -> None:
+    def lease_expiries(self) -> dict[str, datetime]:
+        """Every cached contact id with its lease expiry (server time)."""
+        rows = self._read("SELECT contact_id, lease_expires_at FROM contacts")
+        return {
+            row["contact_id"]: from_utc_text(row["lease_expires_at"]) or utc_now() for row in rows
+        }
+
+    def release_contact(self, contact_id: int | str) -> None:
         with self._write() as conn:
-            conn.execute("DELETE FROM contacts WHERE contact_id = ?", (contact_id,))
+            conn.execute("DELETE FROM contacts WHERE contact_id = ?", (str(contact_id),))
+
+    def release_contacts(self, contact_ids: Iterable[int | str]) -> None:
+        """Drop these contacts from the cache (their lease ended or was handed back)."""
+        with self._write() as conn:
+            conn.executemany(
+                "DELETE FROM contacts WHERE contact_id = ?", [(str(c),) for c in contact_ids]
+            )
+
+    def contacts_with_unsynced_outcomes(self) -> set[str]:
+        """Contact ids (as text) with an outcome still in the outbox: never offered again."""
+        rows = self._read(
+            "SELECT DISTINCT o.contact_id FROM outcomes o JOIN outbox b ON b.uuid = o.uuid"
+        )
+        return {str(row["contact_id"]) for row in rows}
 
     def purge_expired_contacts(self, now: datetime | None = None) -> int:
         with self._write() as conn:
             cursor = conn.execute(
-                "DELETE FROM contacts WHERE lease_expires_at <= ?", (to_utc_text(now or utc_now()),)
+                "DELETE FROM contacts WHERE lease_expires_at <= ?",
+                (to_utc_text(now or self.server_now()),),
             )
             return cursor.rowcount
+
+    # -- call history ---------------------------------------------------------------------
+
+    def history(self, limit: int = 50) -> list[HistoryEntry]:
+        """The newest outcomes with their calls and sync state, newest first."""
+        return [_history_entry(row) for row in self._read(_HISTORY_SQL, (limit,))]
+
+    def sync_state(self, uuid: str) -> str | None:
+        """ "waiting", "synced", "rejected" or "conflict"; None for an unknown outcome."""
+        rows = self._read(
+            "SELECT b.state FROM outcomes o LEFT JOIN outbox b ON b.uuid = o.uuid WHERE o.uuid = ?",
+            (uuid,),
+        )
+        return _sync_state(rows[0]["state"]) if rows else None
 
 
 def _item(row: sqlite3.Row) -> OutboxItem:
@@ -314,5 +415,50 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         next_attempt_at=from_utc_text(row["next_attempt_at"]) or utc_now(),
         last_error=row["last_error"],
         state=row["state"],
+        reason=row["reason"],
+    )
+
+
+def _number(value: Any) -> Any:
+    """Ids and versions read back from TEXT columns as ints (older rows may hold text)."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def _sync_state(outbox_state: str | None) -> str:
+    if outbox_state is None:
+        return "synced"
+    return "waiting" if outbox_state == "pending" else outbox_state
+
+
+_HISTORY_SQL = (
+    "SELECT o.uuid, o.created_at, o.contact_id, o.contact_name, o.phone, o.disposition,"
+    " c.number_dialled, c.started_at, c.answered_at, c.ended_at, c.media_stats,"
+    " b.state, b.reason, json_extract(k.data, '$.name') AS cached_name"
+    " FROM outcomes o LEFT JOIN calls c ON c.uuid = o.call_uuid"
+    " LEFT JOIN outbox b ON b.uuid = o.uuid LEFT JOIN contacts k ON k.contact_id = o.contact_id"
+    " ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?"
+)
+
+
+def _history_entry(row: sqlite3.Row) -> HistoryEntry:
+    media = json.loads(row["media_stats"] or "{}")
+    started = from_utc_text(row["started_at"])
+    answered, ended = from_utc_text(row["answered_at"]), from_utc_text(row["ended_at"])
+    talk = (ended - answered).total_seconds() if answered and ended else 0.0
+    mos = media.get("mos")
+    quality = media.get("quality")
+    return HistoryEntry(
+        uuid=row["uuid"],
+        time=started or from_utc_text(row["created_at"]) or utc_now(),
+        contact_id=_number(row["contact_id"]),
+        contact_name=row["contact_name"] or row["cached_name"] or "",
+        phone=row["phone"] or row["number_dialled"],
+        duration_s=max(talk, 0.0),
+        disposition=row["disposition"],
+        mos=float(mos) if isinstance(mos, int | float) and not isinstance(mos, bool) else None,
+        quality=str(quality) if isinstance(quality, str) else None,
+        sync_state=_sync_state(row["state"]),
         reason=row["reason"],
     )

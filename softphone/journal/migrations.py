@@ -79,7 +79,25 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Outcomes carry what the wire payload needs; the outbox holds only wire payloads.
+
+    Calls are no longer queued on their own (the server takes the call's data inside the
+    outcome). Queued outcomes from v2 have no wire payload: they are kept, marked rejected
+    with a reason, never retried. A ``meta`` table keeps small facts (the server offset)."""
+    for column in ("phone", "language", "scheme", "contact_name"):
+        db.execute(f"ALTER TABLE outcomes ADD COLUMN {column} TEXT")
+    db.execute("CREATE INDEX outcomes_created ON outcomes(created_at)")
+    db.execute("DELETE FROM outbox WHERE kind = 'call'")
+    db.execute(
+        "UPDATE outbox SET state = 'rejected', reason = 'local: saved by an older version"
+        " without a wire payload' WHERE state = 'pending' AND json_extract(payload,"
+        " '$.ended_at') IS NULL"
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

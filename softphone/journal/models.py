@@ -36,13 +36,13 @@ class CallRecord:
 
     number_dialled: str
     started_at: datetime
-    contact_id: str | None = None
+    contact_id: int | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     sip_code: int | None = None
     sip_reason: str | None = None
     media_stats: dict[str, Any] = field(default_factory=dict)  # e.g. {"mos": 4.2, ...}
-    script_version: str | None = None
+    script_version: int | None = None
     uuid: str = field(default_factory=new_uuid)
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,18 +54,26 @@ class CallRecord:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the caller recorded in wrap-up for one contact."""
+    """What the caller recorded in wrap-up for one contact.
 
-    contact_id: str
-    campaign_id: str
+    ``phone`` is the number dialled (defaults to the call's); ``language`` and
+    ``script_version`` name the script shown; ``scheme`` the scheme discussed;
+    ``contact_name`` is for the local call history only (not sent)."""
+
+    contact_id: int
+    campaign_id: int
     disposition: str
     call_uuid: str | None = None
     survey_answers: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     callback_at: datetime | None = None
-    script_version: str | None = None
+    script_version: int | None = None
     created_at: datetime = field(default_factory=utc_now)
     uuid: str = field(default_factory=new_uuid)
+    phone: str | None = None
+    language: str | None = None
+    scheme: str | None = None
+    contact_name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -79,7 +87,7 @@ class OutboxItem:
     """One unacknowledged record waiting for the sync worker."""
 
     uuid: str
-    kind: str  # "call" or "outcome"
+    kind: str  # "outcome" (payload: the wire OutcomeIn)
     payload: dict[str, Any]
     created_at: datetime
     attempts: int
@@ -96,3 +104,23 @@ class OutboxCounts:
     waiting: int
     rejected: int
     conflict: int
+
+
+SYNC_STATES = ("waiting", "synced", "rejected", "conflict")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of the caller's call history: an outcome joined with its call."""
+
+    uuid: str  # the outcome's
+    time: datetime  # the call's start, else when the outcome was saved
+    contact_id: int | str
+    contact_name: str
+    phone: str | None
+    duration_s: float  # talk time (answered → ended), 0 when not answered
+    disposition: str
+    mos: float | None  # call quality (media_stats["mos"]) when measured
+    quality: str | None  # media_stats["quality"] label when the engine gave one
+    sync_state: str  # one of SYNC_STATES
+    reason: str | None  # the server's reason when rejected / in conflict

@@ -15,6 +15,7 @@ from softphone.journal import (
     JournalCorrupt,
     JournalError,
     JournalFull,
+    InvalidOutcome,
     JournalReadOnly,
     Outcome,
     backoff,
@@ -28,13 +29,13 @@ def _call(**kw: object) -> CallRecord:
     base: dict[str, object] = {
         "number_dialled": "+919812345678",
         "started_at": T0,
-        "contact_id": "c-1",
+        "contact_id": 1,
         "answered_at": T0 + timedelta(seconds=4),
         "ended_at": T0 + timedelta(seconds=95),
         "sip_code": 200,
         "sip_reason": "OK",
         "media_stats": {"mos": 4.3, "jitter_ms": 3.5, "loss_pct": 0.1},
-        "script_version": "v7",
+        "script_version": 7,
     }
     base.update(kw)
     return CallRecord(**base)  # type: ignore[arg-type]
@@ -42,13 +43,17 @@ def _call(**kw: object) -> CallRecord:
 
 def _outcome(**kw: object) -> Outcome:
     base: dict[str, object] = {
-        "contact_id": "c-1",
-        "campaign_id": "camp-1",
+        "contact_id": 1,
+        "campaign_id": 1,
         "disposition": "completed",
         "survey_answers": {"q1": "yes", "q2": ["ujjwala", "pm-kisan"]},
         "notes": "पुनः संपर्क",
         "callback_at": T0 + timedelta(days=1),
-        "script_version": "v7",
+        "script_version": 7,
+        "phone": "+919812345678",
+        "language": "hi",
+        "scheme": "PM-KISAN",
+        "contact_name": "Ramesh Kumar",
     }
     base.update(kw)
     return Outcome(**base)  # type: ignore[arg-type]
@@ -68,7 +73,7 @@ def _count(j: Journal, table: str) -> int:
 def test_opens_in_wal_mode_at_latest_schema(journal: Journal) -> None:
     conn = journal.connection
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert schema_version(conn) == LATEST == 2
+    assert schema_version(conn) == LATEST == 3
 
 
 def test_round_trip_call_and_outcome(journal: Journal) -> None:
@@ -83,7 +88,7 @@ def test_round_trip_call_and_outcome(journal: Journal) -> None:
     row = journal.connection.execute("SELECT created_at FROM outcomes").fetchone()
     assert row[0].endswith("+00:00")
     kinds = [(item.kind, item.uuid) for item in journal.pending(now=T0 + timedelta(days=400))]
-    assert kinds == [("call", call.uuid), ("outcome", uid)]
+    assert kinds == [("outcome", uid)]  # the call travels inside the outcome's payload
 
 
 def test_client_uuids_are_unique_uuid4() -> None:
@@ -120,13 +125,17 @@ def test_same_outcome_twice_is_idempotent_and_different_content_refused(journal:
 
 
 def test_failure_mid_write_leaves_nothing(journal: Journal) -> None:
-    bad = _outcome(disposition=None)  # NOT NULL fails after the call row was inserted
-    with pytest.raises(JournalError):
-        journal.save_outcome(bad, _call())
+    # The outbox insert fails after the call and outcome rows were written.
+    journal.connection.execute(
+        "CREATE TEMP TRIGGER fail BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'boom'); END"
+    )
+    with pytest.raises(JournalError, match="boom"):
+        journal.save_outcome(_outcome(), _call())
     for table in ("calls", "outcomes", "outbox"):
         assert _count(journal, table) == 0, table
+    journal.connection.execute("DROP TRIGGER fail")
     journal.save_outcome(_outcome(), _call())  # the journal is still usable
-    assert _count(journal, "outbox") == 2
+    assert _count(journal, "outbox") == 1
 
 
 def test_upgrades_a_v1_database(tmp_path: Path) -> None:
@@ -140,15 +149,18 @@ def test_upgrades_a_v1_database(tmp_path: Path) -> None:
     )
     conn.close()
     with Journal(path) as j:
-        assert schema_version(j.connection) == 2
-        assert j.counts().waiting == 1
-        (item,) = j.pending(now=T0)
+        assert schema_version(j.connection) == 3
+        # A v1/v2 outbox entry has no wire payload: kept, shown, never retried.
+        counts = j.counts()
+        assert (counts.waiting, counts.rejected) == (0, 1)
+        (item,) = j.problems()
         assert (item.uuid, item.state, item.attempts, item.payload) == (
             "u-old",
-            "pending",
+            "rejected",
             2,
             {"x": 1},
         )
+        assert item.reason is not None and "older version" in item.reason
         j.cache_contacts([{"id": "c-9", "name": "A"}], "camp-1", T0 + timedelta(minutes=30))
         assert j.leased_contacts(now=T0) == [{"id": "c-9", "name": "A"}]
 
@@ -213,7 +225,7 @@ def test_reopen_resumes_outbox(tmp_path: Path) -> None:
         j.mark_rejected(second, "bad disposition")
     with Journal(path) as j:
         counts = j.counts()
-        assert (counts.waiting, counts.rejected) == (2, 1)
+        assert (counts.waiting, counts.rejected) == (1, 1)
         (retry,) = [i for i in j.pending(now=T0 + timedelta(hours=1)) if i.uuid == first]
         assert retry.attempts == 1 and retry.last_error == "offline"
 
@@ -224,12 +236,12 @@ def test_disk_full_is_clear_and_earlier_outcomes_intact(journal: Journal) -> Non
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(JournalFull, match="disk is full"):
-        journal.save_outcome(_outcome(notes="x" * 200_000), _call())
+        journal.save_outcome(_outcome(survey_answers={"q": "x" * 200_000}), _call())
     assert journal.outcome(kept) is not None
     assert (_count(journal, "outcomes"), _count(journal, "calls"), _count(journal, "outbox")) == (
         1,
         1,
-        2,
+        1,
     )
 
 
