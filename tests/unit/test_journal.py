@@ -11,11 +11,11 @@ import pytest
 
 from softphone.journal import (
     CallRecord,
+    InvalidOutcome,
     Journal,
     JournalCorrupt,
     JournalError,
     JournalFull,
-    InvalidOutcome,
     JournalReadOnly,
     Outcome,
     backoff,
@@ -305,3 +305,75 @@ def test_contact_cache_keeps_valid_leases_only(journal: Journal) -> None:
     journal.release_contact("a")
     assert journal.purge_expired_contacts(now=T0 + timedelta(minutes=5)) == 1
     assert [c["id"] for c in journal.leased_contacts(now=T0)] == ["b"]
+
+
+def test_outbox_holds_the_wire_payload(journal: Journal) -> None:
+    call = _call(media_stats={"mos": 4.3, "nan": float("nan"), "nested": {"a": 1}, "codec": "PCMU"})
+    uid = journal.save_outcome(_outcome(), call)
+    (item,) = journal.pending(now=T0 + timedelta(days=400))
+    payload = item.payload
+    assert payload["uuid"] == uid and payload["call_uuid"] == call.uuid
+    assert (payload["contact_id"], payload["campaign_id"], payload["script_version"]) == (1, 1, 7)
+    assert payload["phone"] == "+919812345678" and payload["language"] == "hi"
+    assert payload["started_at"] == "2026-11-28T06:00:00.000000+00:00"
+    assert payload["ended_at"] == "2026-11-28T06:01:35.000000+00:00"
+    assert payload["duration_s"] == 91.0  # talk time: answered → ended
+    assert payload["media"] == {"mos": 4.3, "codec": "PCMU", "sip_reason": "OK"}
+    assert payload["sip_status"] == 200 and payload["survey"]["q1"] == "yes"
+    assert "contact_name" not in payload  # local only
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"contact_id": 0}, "contact_id"),
+        ({"disposition": ""}, "disposition"),
+        ({"notes": "n" * 4001}, "notes"),
+        ({"phone": None}, "phone"),
+        ({"survey_answers": {"q": {"nested": 1}}}, "survey"),
+    ],
+)
+def test_invalid_outcome_is_refused_before_anything_is_stored(
+    journal: Journal, change: dict[str, object], field: str
+) -> None:
+    call = None if field == "phone" else _call()
+    with pytest.raises(InvalidOutcome, match=field) as caught:
+        journal.save_outcome(_outcome(**change), call)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, JournalError)
+    assert "Nothing was stored" in str(caught.value)
+    for table in ("calls", "outcomes", "outbox"):
+        assert _count(journal, table) == 0, table
+
+
+def test_payload_times_use_the_learned_server_offset(tmp_path: Path) -> None:
+    skew = timedelta(hours=2)  # the local clock is two hours fast
+    with Journal(tmp_path / "j.sqlite3", now=lambda: T0 + skew) as j:
+        j.use_server_offset(lambda: -skew)
+        j.save_outcome(_outcome(), _call(started_at=T0 + skew, ended_at=T0 + skew))
+        (item,) = j.pending(now=T0 + timedelta(days=1))
+        assert item.payload["ended_at"] == "2026-11-28T06:00:00.000000+00:00"
+        assert j.server_now() == T0
+        j.cache_contacts([{"id": 5}], 1, T0 + timedelta(minutes=1))
+        assert j.leased_contacts() == [{"id": 5}]  # judged by server time, not the local clock
+
+
+def test_history_and_sync_state(journal: Journal) -> None:
+    synced = journal.save_outcome(_outcome(disposition="no_answer"), _call(answered_at=None))
+    waiting = journal.save_outcome(_outcome(contact_name="", contact_id=2))
+    rejected = journal.save_outcome(_outcome())
+    journal.mark_accepted([synced])
+    journal.mark_rejected(rejected, "unknown_contact: not in this campaign")
+    journal.cache_contacts([{"id": 2, "name": "Sita Devi"}], 1, T0 + timedelta(days=400))
+    rows = {row.uuid: row for row in journal.history(10)}
+    assert [journal.sync_state(u) for u in (synced, waiting, rejected)] == [
+        "synced",
+        "waiting",
+        "rejected",
+    ]
+    assert journal.sync_state("nope") is None
+    assert rows[synced].duration_s == 0 and rows[synced].mos == 4.3
+    assert rows[synced].disposition == "no_answer" and rows[synced].time == T0
+    assert rows[waiting].contact_name == "Sita Devi"  # from the lease cache
+    assert rows[rejected].reason == "unknown_contact: not in this campaign"
+    assert len(journal.history(2)) == 2
+    assert journal.leased_contacts(now=T0) == []  # contact 2 has an unsynced outcome
