@@ -49,9 +49,8 @@ STATES = {
 }
 
 SYNC_STATES = {
-    "pending": QT_TRANSLATE_NOOP("Campaign", "waiting"),
-    "sending": QT_TRANSLATE_NOOP("Campaign", "waiting"),
-    "accepted": QT_TRANSLATE_NOOP("Campaign", "synced"),
+    "waiting": QT_TRANSLATE_NOOP("Campaign", "waiting"),
+    "synced": QT_TRANSLATE_NOOP("Campaign", "synced"),
     "rejected": QT_TRANSLATE_NOOP("Campaign", "rejected"),
     "conflict": QT_TRANSLATE_NOOP("Campaign", "conflict"),
 }

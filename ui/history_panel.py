@@ -1,13 +1,13 @@
 """The caller's call history: time, contact, number, duration, outcome, quality, sync state.
 
-Reads ``CallerWorkflow.history()`` (``HistoryEntry`` records from the local journal, newest
-first) whenever ``history_changed`` fires. Read-only; the table is a plain ``QTableWidget``.
+Reads ``CallerWorkflow.history()`` (``softphone.journal.models.HistoryEntry`` records from the
+local journal, newest first) whenever ``history_changed`` fires. Read-only: a plain
+``QTableWidget``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.journal.models import HistoryEntry
 from ui import campaign_labels
 from ui.contact_card import local_time
 from ui.widgets import format_duration
@@ -25,36 +26,22 @@ from ui.widgets import format_duration
 COLUMNS = ("time", "contact", "number", "duration", "outcome", "quality", "sync")
 
 
-def entry_value(entry: Any, *names: str) -> Any:
-    """The first attribute of ``entry`` among ``names`` (HistoryEntry field names)."""
-    for name in names:
-        value = getattr(entry, name, None)
-        if value is not None:
-            return value
-    return None
+def quality_text(entry: HistoryEntry) -> str:
+    if entry.mos is not None:
+        return f"MOS {entry.mos:.1f}"
+    return entry.quality or "—"
 
 
-def quality_text(entry: Any) -> str:
-    mos = entry_value(entry, "mos", "quality")
-    if isinstance(mos, int | float):
-        return f"MOS {mos:.1f}"
-    return str(mos) if mos else "—"
-
-
-def row_texts(entry: Any) -> list[str]:
+def row_texts(entry: HistoryEntry) -> list[str]:
     """The seven cells for one history entry."""
-    when = entry_value(entry, "ended_at", "started_at", "saved_at")
-    duration = entry_value(entry, "duration_s", "duration") or 0
-    code = entry_value(entry, "disposition") or ""
-    sync = entry_value(entry, "sync_state", "state") or ""
     return [
-        local_time(when),
-        str(entry_value(entry, "contact_name", "name") or ""),
-        str(entry_value(entry, "phone", "number") or ""),
-        format_duration(float(duration)),
-        campaign_labels.disposition(code, code),
+        local_time(entry.time),
+        entry.contact_name,
+        entry.phone or "",
+        format_duration(entry.duration_s),
+        campaign_labels.disposition(entry.disposition, entry.disposition),
         quality_text(entry),
-        campaign_labels.sync_state(str(getattr(sync, "value", sync))),
+        campaign_labels.sync_state(entry.sync_state),
     ]
 
 
@@ -67,10 +54,10 @@ class HistoryPanel(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setStretchLastSection(True)
-        self.entries: list[Any] = []
+        self.entries: list[HistoryEntry] = []
         self.retranslate()
 
-    def show_entries(self, entries: Iterable[Any]) -> None:
+    def show_entries(self, entries: Iterable[HistoryEntry]) -> None:
         self.entries = list(entries)
         self.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):

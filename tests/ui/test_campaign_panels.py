@@ -127,7 +127,6 @@ def test_sync_indicator_counts(qtbot) -> None:
 
 
 def test_history_panel_rows(qtbot, tmp_path) -> None:
-    from softphone.campaign.history import history_entries
     from softphone.journal import Journal, Outcome
 
     journal = Journal(tmp_path / "j.db")
@@ -155,7 +154,7 @@ def test_history_panel_rows(qtbot, tmp_path) -> None:
     )
     panel = HistoryPanel()
     qtbot.addWidget(panel)
-    panel.show_entries(history_entries(journal, 10))
+    panel.show_entries(journal.history(10))
     assert panel.rowCount() == 1
     assert panel.cell_text(0, "contact") == "सुनीता देवी"
     assert panel.cell_text(0, "number") == "+919876543210"
