@@ -28,6 +28,7 @@ import io
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,8 +83,13 @@ def say(reporter: cli.Reporter, step: str, message: str, **data: Any) -> None:
     reporter.emit({"event": "demo_step", "step": step, "message": message, **data})
 
 
-def run_workflow(args: argparse.Namespace, settings: config.Settings, reporter: Any) -> int:
-    """The headless demo; returns the exit code (0: every step happened)."""
+def run_workflow(
+    args: argparse.Namespace, settings: config.Settings, reporter: Any, server: Any = None
+) -> int:
+    """The headless demo; returns the exit code (0: every step happened).
+
+    ``server``: a running ``DemoServer`` to use (tests keep it to check the outcome
+    themselves); by default one is started for the run and stopped after it."""
     from softphone import demo
 
     device = demo._demo_device(args, settings)
@@ -95,10 +101,13 @@ def run_workflow(args: argparse.Namespace, settings: config.Settings, reporter: 
     with tempfile.TemporaryDirectory(prefix="sampark-demo-data-") as data_dir:
         try:
             session, callee = _start_sip(device, reporter)
-            progress = _workflow(args, session, callee, Path(data_dir), run, reporter)
+            progress = _workflow(args, session, callee, server, Path(data_dir), run)
             failure = None
         except DemoFailedError as exc:
             failure = str(exc)
+        except Exception as exc:  # a bug or an unforeseen fault: a sentence, trace on stderr
+            traceback.print_exc()
+            failure = f"unexpected {type(exc).__name__}: {exc}"
         finally:
             cli.stop_engine(session)
     return _finish(args, reporter, run, progress, callee, failure)
@@ -118,16 +127,21 @@ def _workflow(
     args: argparse.Namespace,
     session: Tapped,
     callee: DemoCallee,
+    given: Any,
     data_dir: Path,
     run: Run,
-    reporter: cli.Reporter,
 ) -> cli_calls.CallProgress:
     from softphone.demo_server import start_demo_server
 
-    try:
-        server = start_demo_server(sip_domain=callee.dial_domain())
-    except Exception as exc:
-        raise DemoFailedError(f"the embedded server did not start: {exc}") from exc
+    reporter = session.reporter
+    if given is not None:
+        server = given
+        server.set_sip_domain(callee.dial_domain())
+    else:
+        try:
+            server = start_demo_server(sip_domain=callee.dial_domain())
+        except Exception as exc:
+            raise DemoFailedError(f"the embedded server did not start: {exc}") from exc
     run.server_url, run.server_start_s = server.url, server.startup_seconds
     say(
         reporter,
@@ -137,7 +151,8 @@ def _workflow(
     try:
         return _as_caller(args, session, server, data_dir, run, reporter)
     finally:
-        server.stop()
+        if given is None:
+            server.stop()
 
 
 def _as_caller(

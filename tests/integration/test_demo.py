@@ -6,16 +6,19 @@ DTMF key must make the callee play its confirmation prompt. No display, no Qt ev
 
 from __future__ import annotations
 
+import csv
 import queue
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from softphone.audio.files import FileDevice, load_wav, read_wav
 from softphone.demo import DemoCallee, prompt_for_digit, sounds_dir
+from softphone.demo_server import DemoServer, start_demo_server
 from softphone.sip.engine import SipEngine
 from softphone.sip.events import (
     CallState,
@@ -165,13 +168,13 @@ def test_sampark_demo_window_dials_the_callee(qtbot, tmp_path: Path) -> None:
 
 
 def test_sampark_demo_headless_proves_the_greeting_path(tmp_path: Path) -> None:
-    """``sampark demo --headless --record``: the newcomer's no-display check of the demo."""
+    """``sampark demo --headless --call-only --record``: the plain call, no server."""
     import json
     import subprocess
     import sys
 
     heard = tmp_path / "heard.wav"
-    cmd = [sys.executable, "-m", "ui.launcher", "demo", "--headless", "--json"]
+    cmd = [sys.executable, "-m", "ui.launcher", "demo", "--headless", "--call-only", "--json"]
     cmd += ["--record", str(heard), "--duration", "7", "--dtmf", "5", "--dtmf-delay", "3"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     events = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -180,3 +183,186 @@ def test_sampark_demo_headless_proves_the_greeting_path(tmp_path: Path) -> None:
     assert summary["event"] == "summary" and summary["answered"] is True
     assert summary["heard_share"] > 0.3
     assert [(r["what"], r["digit"]) for r in summary["callee"]] == [("answered", ""), ("dtmf", "5")]
+
+
+# -- the embedded demo server and the whole headless workflow ------------------------------
+
+
+@pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    server = start_demo_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_demo_server_starts_logs_in_and_leases(demo_server: DemoServer) -> None:
+    """The real server app on a temporary SQLite file: the demo caller logs in through the
+    real SyncClient, gets a SIP identity and the demo campaign (open all day), leases contacts
+    with Hindi/English scripts; ``stop()`` deletes the database."""
+    import requests
+
+    from softphone.sync.client import SyncClient
+
+    assert demo_server.startup_seconds < 10, demo_server.startup_seconds
+    with requests.Session() as http:
+        client = SyncClient(demo_server.url, http)
+        login = client.login(demo_server.caller_username, demo_server.caller_password)
+        assert login.sip is not None and login.sip.domain == demo_server.sip_domain
+        assert login.campaign is not None and login.campaign.id == demo_server.campaign_id
+        window = login.campaign.calling_window
+        assert (window.start, window.end) == ("00:00", "24:00")
+        scripts = {s.language: s for s in client.scripts(demo_server.campaign_id)}
+        assert set(scripts) == {"hi", "en"}
+        assert "{{name}}" in scripts["hi"].sections[0].text and scripts["hi"].questions
+        leased = client.lease(demo_server.campaign_id, 50)
+        assert leased.refused_reason is None
+        contacts = [lease.contact for lease in leased.leases]
+        assert len(contacts) == 12
+        assert {c.language for c in contacts} == {"hi", "en"}
+        assert all(p.startswith("+91") for c in contacts for p in c.phones)
+        demo_server.set_sip_domain("127.0.0.1:5999")
+        again = client.login("caller2", demo_server.other_callers["caller2"])
+        assert again.sip is not None and again.sip.domain == "127.0.0.1:5999"
+        supervisor = client.login(demo_server.supervisor_username, demo_server.supervisor_password)
+        assert supervisor.user.role == "supervisor"
+    path = demo_server.database_path
+    assert path.exists()
+    demo_server.stop()
+    assert not path.exists() and not path.parent.exists()
+
+
+def test_demo_server_in_a_data_dir_keeps_its_data(tmp_path: Path) -> None:
+    import requests
+
+    first = start_demo_server(tmp_path)
+    try:
+        campaign = first.campaign_id
+        with requests.Session() as http:
+            token = _login(http, first)
+            reply = http.post(
+                f"{first.api_url}/leases",
+                json={"campaign_id": campaign, "count": 2},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            assert len(reply.json()["leases"]) == 2
+    finally:
+        first.stop()
+    assert first.database_path.exists()
+    second = start_demo_server(tmp_path)
+    try:
+        assert second.campaign_id == campaign
+        assert second.caller_password != first.caller_password
+        with requests.Session() as http:
+            _login(http, second)  # the refreshed password works
+    finally:
+        second.stop()
+
+
+def _login(http: Any, server: DemoServer) -> str:
+    reply = http.post(
+        f"{server.api_url}/login",
+        json={"username": server.caller_username, "password": server.caller_password},
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["token"])
+
+
+def test_demo_callee_answers_a_contact_number(demo) -> None:
+    """A contact's E.164 number completed with the callee's ``dial_domain`` reaches the
+    callee, even from a caller account in the same domain (the callee was created first)."""
+    from softphone.phone import to_sip_uri
+    from softphone.sip.events import IncomingCall
+
+    harness, _heard = demo
+    engine, callee = harness.engine, harness.callee
+    caller = engine.add_account(AccountSpec(user="caller1", domain=callee.dial_domain()))
+    uri = to_sip_uri("+91 90000 10001", callee.dial_domain())
+    assert uri == f"sip:+919000010001@{callee.dial_domain()}"
+    call_id = engine.make_call(caller, uri)
+    incoming = harness.wait_for(lambda e: isinstance(e, IncomingCall))
+    assert isinstance(incoming, IncomingCall) and incoming.account_id == callee.account_id
+    harness.wait_for(state_is(call_id, CallState.CONFIRMED))
+    deadline = time.monotonic() + 5
+    while not callee.reactions() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r.what for r in callee.reactions()] == ["answered"]
+    engine.hangup(call_id)
+    harness.wait_for(state_is(call_id, CallState.DISCONNECTED))
+
+
+def test_sampark_demo_headless_runs_the_whole_workflow(tmp_path: Path) -> None:
+    """``sampark demo --headless``: login, lease, script, call the contact's number (the
+    callee answers, the key is confirmed, the greeting is heard), outcome saved and synced;
+    the server (kept by the test) holds the outcome exactly once."""
+    import argparse
+    import io
+    import json
+
+    import requests
+
+    from softphone import cli, config
+    from softphone.demo_workflow import run_workflow
+
+    heard = tmp_path / "heard.wav"
+    args = argparse.Namespace(
+        record=heard, duration=4.0, dtmf="5", dtmf_delay=1.5, timeout=10.0, json=True
+    )
+    out = io.StringIO()
+    server = start_demo_server()
+    try:
+        code = run_workflow(
+            args, config.load({"audio_backend": "null"}), cli.Reporter(True, out), server=server
+        )
+        events = [json.loads(line) for line in out.getvalue().splitlines()]
+        summary = events[-1]
+        assert code == 0, events
+        steps = [e["step"] for e in events if e["event"] == "demo_step"]
+        for step in (
+            "sip",
+            "server",
+            "login",
+            "contact",
+            "script",
+            "dial",
+            "outcome",
+            "sync",
+            "confirmed",
+            "done",
+        ):
+            assert step in steps, steps
+        flow = summary["workflow"]
+        assert summary["answered"] is True and summary["heard_share"] > 0.3
+        assert [(r["what"], r["digit"]) for r in summary["callee"]] == [
+            ("answered", ""),
+            ("dtmf", "5"),
+        ]
+        assert flow["synced"] and flow["stored_times"] == 1 and flow["report_total"] == 1
+        script = [e for e in events if e["event"] == "demo_step" and e["step"] == "script"]
+        assert script[0]["language"] == flow["script_language"]
+        # The server's own word, after the run: the outcome is there exactly once.
+        with requests.Session() as http:
+            reply = http.post(
+                f"{server.api_url}/login",
+                json={
+                    "username": server.supervisor_username,
+                    "password": server.supervisor_password,
+                },
+                timeout=10,
+            )
+            http.headers["Authorization"] = f"Bearer {reply.json()['token']}"
+            text = http.get(
+                f"{server.api_url}/reports/outcomes.csv",
+                params={"campaign_id": server.campaign_id},
+                timeout=10,
+            ).text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [r["uuid"] for r in rows] == [flow["outcome_uuid"]]
+        assert rows[0]["disposition"] == "completed"
+        assert rows[0]["phone"].lstrip("'") == flow["contact"]["phone"]  # "+" is CSV-escaped
+        assert rows[0]["caller"] == server.caller_username
+    finally:
+        server.stop()
