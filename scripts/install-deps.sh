@@ -2,6 +2,7 @@
 # Install what Sampark needs on Debian/Ubuntu, then a project venv in .venv.
 #
 #   scripts/install-deps.sh          runtime: Qt/PortAudio libraries, fonts, .venv with the app
+#                                    (and the server extra: the demo embeds the server)
 #   scripts/install-deps.sh --test   also the test peers (sipp, kamailio, baresip, jackd, Xvfb)
 #                                    and every extra in pyproject.toml (test, ...)
 #
@@ -99,7 +100,8 @@ pip_install() {
   local extra="$1" stamp="$VENV/.sampark-$1.stamp"
   fresh "$stamp" && return 0
   [[ $extra == runtime ]] && fresh "$VENV/.sampark-test.stamp" && return 0
-  local target="."
+  # The runtime includes the server extra: `sampark demo` embeds the central server.
+  local target=".[server]"
   # Test mode installs every extra (test, and e.g. server if defined): the suite covers all.
   [[ "$extra" == test ]] && target=".[$(all_extras)]"
   log "pip install -e '$target'"
