@@ -294,10 +294,11 @@ def test_demo_callee_answers_a_contact_number(demo) -> None:
     harness.wait_for(state_is(call_id, CallState.DISCONNECTED))
 
 
-def test_sampark_demo_headless_runs_the_whole_workflow(tmp_path: Path) -> None:
-    """``sampark demo --headless``: login, lease, script, call the contact's number (the
-    callee answers, the key is confirmed, the greeting is heard), outcome saved and synced;
-    the server (kept by the test) holds the outcome exactly once."""
+def test_sampark_demo_headless_runs_the_whole_workflow(tmp_path: Path, qapp: Any) -> None:
+    """``sampark demo --headless`` (the real CallerWorkflow, SyncWorker, journal and engine):
+    login, lease, script, call the contact's number (the callee answers, the key is confirmed,
+    the greeting is heard), outcome saved and synced, logout; the server (kept by the test)
+    holds the outcome exactly once."""
     import argparse
     import io
     import json
@@ -330,7 +331,11 @@ def test_sampark_demo_headless_runs_the_whole_workflow(tmp_path: Path) -> None:
             "dial",
             "outcome",
             "sync",
+            "call",
+            "dtmf",
+            "wrap_up",
             "confirmed",
+            "logout",
             "done",
         ):
             assert step in steps, steps
@@ -341,6 +346,7 @@ def test_sampark_demo_headless_runs_the_whole_workflow(tmp_path: Path) -> None:
             ("dtmf", "5"),
         ]
         assert flow["synced"] and flow["stored_times"] == 1 and flow["report_total"] == 1
+        assert flow["logged_out"] and summary["dtmf_sent"] == "5"
         script = [e for e in events if e["event"] == "demo_step" and e["step"] == "script"]
         assert script[0]["language"] == flow["script_language"]
         # The server's own word, after the run: the outcome is there exactly once.
