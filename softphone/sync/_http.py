@@ -159,6 +159,10 @@ def transport_error(exc: requests.RequestException, what: str) -> TransportError
     """A sentence for a failure below HTTP; never includes headers or the request body."""
     if isinstance(exc, requests.exceptions.SSLError):
         reason = "the secure connection (TLS) failed"
+    elif isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        reason = "the connection failed or was cut in the middle of the reply"
     elif isinstance(exc, requests.exceptions.Timeout):
         reason = "it did not answer in time"
     elif isinstance(exc, requests.exceptions.ConnectionError):
