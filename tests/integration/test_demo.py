@@ -372,3 +372,52 @@ def test_sampark_demo_headless_runs_the_whole_workflow(tmp_path: Path, qapp: Any
         assert rows[0]["caller"] == server.caller_username
     finally:
         server.stop()
+
+
+def test_sampark_demo_headless_command_prints_each_step(tmp_path: Path) -> None:
+    """What ``make demo`` shows without a display: human-readable progress, exit 0."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "ui.launcher", "demo", "--headless"]
+    cmd += ["--record", str(tmp_path / "heard.wav"), "--duration", "3", "--dtmf-delay", "1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    out = proc.stdout
+    assert proc.returncode == 0, (out, proc.stderr[-3000:])
+    for text in (
+        "simulated callee ready",
+        "embedded server at http://127.0.0.1:",
+        "logged in as",
+        "next contact:",
+        "script “",
+        "call confirmed 200 OK",
+        "pressed 1",
+        "outcome saved in the journal",
+        "stored 1×; report total 1 (completed 1)",
+        "demo complete",
+    ):
+        assert text in out, (text, out)
+
+
+def test_sampark_demo_headless_fails_when_the_server_is_gone(qapp: Any, tmp_path: Path) -> None:
+    """A step that does not happen is a failure with a sentence, never exit 0."""
+    import argparse
+    import io
+    import json
+
+    from softphone import cli, config
+    from softphone.demo_workflow import run_workflow
+
+    server = start_demo_server(tmp_path)
+    server.stop()  # gone before the demo logs in (its database stays in tmp_path)
+    args = argparse.Namespace(
+        record=None, duration=1.0, dtmf="1", dtmf_delay=0.5, timeout=5.0, json=True
+    )
+    out = io.StringIO()
+    code = run_workflow(
+        args, config.load({"audio_backend": "null"}), cli.Reporter(True, out), server=server
+    )
+    summary = json.loads(out.getvalue().splitlines()[-1])
+    assert code == cli.EXIT_CHECK_FAILED
+    assert summary["failure"].startswith("login failed"), summary
+    assert summary["answered"] is False and summary["workflow"]["stored_times"] == 0
