@@ -39,6 +39,7 @@ class Hostile:
         self.mode = "proxy"
         self.queue: deque[str] = deque()
         self.seen: list[tuple[str, str, str | None]] = []  # method, path, Authorization
+        self.replies: list[bytes] = []  # upstream reply bodies (proxy and drop modes)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self  # type: ignore[attr-defined]
@@ -64,6 +65,7 @@ class Hostile:
         conn.request(method, path, body=body or None, headers=keep)
         reply = conn.getresponse()
         data = reply.read()
+        self.replies.append(data)
         out = {k: v for k, v in reply.getheaders() if k.lower() in ("content-type", "retry-after")}
         conn.close()
         return reply.status, out, data

@@ -24,15 +24,23 @@ FAST = {"retry_base_s": 0.1, "retry_cap_s": 0.5}
 JOURNAL_FAST = {"backoff_base": 0.1, "backoff_cap": 0.5}
 
 
-class PortServer:
-    """uvicorn in a thread on a given loopback port (so a test can stop and restart it)."""
+def reserve_port() -> socket.socket:
+    """A loopback TCP socket bound to a free port but not listening: connections to it are
+    refused (the server is down) and no outgoing connection can take its port meanwhile."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
-    def __init__(self, app: Any, port: int) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
+
+class PortServer:
+    """uvicorn in a thread on a reserved socket (``reserve_port``): the server comes up on
+    a port that clients were already trying."""
+
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        self.sock = sock
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
