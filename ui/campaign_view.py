@@ -46,6 +46,7 @@ class CampaignView(QWidget):
         self.actions = actions
         self.state = "logged_out"
         self.pause_reason = ""
+        self._sync_counts: tuple[object, ...] | None = None
         self.state_bar = AgentStateBar(actions, self)
         self.contact_card = ContactCard(self)
         self.script_panel = ScriptPanel(self)
@@ -102,6 +103,7 @@ class CampaignView(QWidget):
         wf.script_changed.connect(self._show_script)
         wf.wrap_up_started.connect(self._start_wrap_up)
         wf.history_changed.connect(self.refresh_history)
+        wf.sync_status_changed.connect(self._on_sync_status)
         self.contact_card.dial_requested.connect(self.dial)
         self.script_panel.language_chosen.connect(wf.set_language)
         self.wrap_up.save_requested.connect(self._save)
@@ -127,6 +129,13 @@ class CampaignView(QWidget):
         self.wrap_up.start(wrap)
         self.wrap_up.setVisible(True)
         self.commands_changed.emit()
+
+    def _on_sync_status(self, status: Any) -> None:
+        """The outbox moved (uploads acknowledged, rejected): the history's sync column too."""
+        counts = (status.waiting, status.rejected, status.conflict, status.last_synced_at)
+        if counts != self._sync_counts:
+            self._sync_counts = counts
+            self.refresh_history()
 
     def refresh_history(self) -> None:
         self.history.show_entries(self.workflow.history())

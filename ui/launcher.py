@@ -6,11 +6,17 @@ imported, so they run on a PC or server without a display. ``gui`` and ``demo`` 
 ``QApplication``, a ``SipEngine`` whose headset is the device chosen in settings, a ``Phone``
 and the caller window (``ui.main_window.MainWindow``).
 
-``demo`` needs no PBX and no network: the engine listens on 127.0.0.1 only, the caller's
-account does not register, and the simulated callee (``softphone.demo.DemoCallee``) is a second
-account on the same engine. The window opens with the callee's URI in the number field, so
-pressing Enter places the call and the Hindi/English greeting plays in the headset.
-``demo --headless`` does the same without a window (``softphone.demo.run_headless``).
+When the machine config names a central server (``server_url``), ``gui`` runs in campaign
+mode (``ui.campaign_app.CampaignApp``): the login screen, then the caller's campaign window
+with the SIP identity the server returned; logout returns to the login screen. Without a
+server it is the plain softphone with the SIP account from settings.
+
+``demo`` needs no PBX and no network: the engine listens on 127.0.0.1 only, the simulated
+callee (``softphone.demo.DemoCallee``) is the engine's first account, the embedded server
+(``softphone.demo_server``) runs the demo campaign on a temporary SQLite file, and the demo
+caller is logged in automatically: the campaign window opens, F5 shows the first contact and
+Enter dials it (every contact number reaches the callee). ``demo --headless`` does the same
+without a window (``softphone.demo_workflow``).
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ import argparse
 import logging
 import signal
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from softphone.phone import Phone
     from softphone.sip.engine import SipEngine
     from ui.audio_devices import DeviceList
+    from ui.campaign_app import CampaignApp
     from ui.main_window import MainWindow
 
 log = logging.getLogger("sampark.launcher")
@@ -87,20 +94,40 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @dataclass
 class AppParts:
-    """Everything ``gui``/``demo`` creates; kept together so nothing is garbage-collected."""
+    """Everything ``gui``/``demo`` creates; kept together so nothing is garbage-collected.
+
+    Plain mode has a ``window``; campaign mode has ``campaign`` (its window exists while a
+    shift runs)."""
 
     engine: SipEngine
     phone: Phone
-    window: MainWindow
+    window: MainWindow | None = None
     callee: DemoCallee | None = None
+    campaign: CampaignApp | None = None
+    ringer: Any = None
+    cleanups: list[Callable[[], object]] = field(default_factory=list)
+
+    def show(self) -> None:
+        if self.campaign is not None:
+            if self.campaign.shift is None and self.campaign.dialog is None:
+                self.campaign.show_login()
+        elif self.window is not None:
+            self.window.show()
 
     def shutdown(self) -> None:
-        if self.window.ringer is not None:
-            self.window.ringer.stop()
+        if self.campaign is not None:
+            self.campaign.close()
+        if self.ringer is not None:
+            self.ringer.stop()
         if self.callee is not None:
             self.callee.stop()
         self.engine.stop()
         self.engine.audio_device.close()
+        for cleanup in self.cleanups:
+            try:
+                cleanup()
+            except Exception as exc:
+                log.warning("clean-up failed: %s", exc)
 
 
 def run_window(demo: bool, language: str | None = None) -> int:
@@ -124,36 +151,101 @@ def run_window(demo: bool, language: str | None = None) -> int:
     keepalive = QTimer(app)  # lets Python run signal handlers while Qt waits
     keepalive.start(250)
     keepalive.timeout.connect(lambda: None)
-    parts.window.show()
+    parts.show()
     return int(app.exec())
 
 
-def build_demo(settings: Settings) -> AppParts:
-    """Engine on loopback + caller account (no registrar) + simulated callee."""
+def build_demo(settings: Settings, journal_dir: Path | None = None) -> AppParts:
+    """Engine on loopback, the simulated callee (first account), the embedded demo server and
+    the demo caller logged in automatically (campaign mode, no registrar)."""
+    import shutil
+    import tempfile
+
     from softphone.demo import DemoCallee
-    from softphone.sip.spec import AccountSpec, EndpointSpec
+    from softphone.demo_server import start_demo_server
+    from softphone.sip.spec import EndpointSpec
 
     spec = EndpointSpec(
         bind_address=DEMO_HOST, udp_port=0, tcp_port=None, clock_rate=settings.audio_clock_rate
     )
     engine = _start_engine(spec, settings)
+    cleanups: list[Callable[[], object]] = []
     try:
         callee = DemoCallee(engine, domain=DEMO_HOST)
-        callee.start()
-        caller = engine.add_account(
-            AccountSpec(user=DEMO_CALLER, domain=DEMO_HOST, display_name="Sampark demo")
+        callee.start()  # first account: it answers every number no other account claims
+        server = start_demo_server(sip_domain=callee.dial_domain())
+        cleanups.append(server.stop)
+        if journal_dir is None:
+            journal_dir = Path(tempfile.mkdtemp(prefix="sampark-demo-journal-"))
+            cleanups.append(lambda: shutil.rmtree(journal_dir, ignore_errors=True))
+        parts = _campaign_parts(
+            engine, settings, server.url, journal_dir / "journal.sqlite3", registers=False
         )
-        parts = _window_parts(engine, settings, caller, DEMO_HOST, registers=False)
     except Exception:
         engine.stop()
+        for cleanup in cleanups:
+            cleanup()
         raise
     parts.callee = callee
-    parts.window.dial_panel.entry.setText(callee.uri())
+    parts.cleanups = cleanups
+    try:
+        parts.window = _demo_login(parts, server.caller_username, server.caller_password)
+    except Exception:
+        parts.shutdown()
+        raise
+    parts.window.dial_panel.entry.setText(callee.uri())  # Ctrl+D: a test call to the callee
     return parts
 
 
+def _demo_login(parts: AppParts, username: str, password: str) -> MainWindow:
+    """Log in as the demo caller through the login screen (its lane, the real server) and
+    wait for the campaign window; the GUI is not shown yet, so waiting here is fine."""
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+
+    campaign = parts.campaign
+    assert campaign is not None
+    dialog = campaign.show_login(username, password)
+    dialog.submit()
+    deadline = QDeadlineTimer(20000)
+    loop = QEventLoop()
+    while campaign.window is None and (dialog.busy or campaign.dialog is None):
+        if deadline.hasExpired():
+            raise RuntimeError("the demo login timed out")
+        loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    if campaign.window is None:
+        raise RuntimeError(f"the demo login failed: {dialog.error_label.text()}")
+    return campaign.window
+
+
+def _campaign_parts(
+    engine: SipEngine,
+    settings: Settings,
+    server_url: str,
+    journal_path: Path | None,
+    registers: bool,
+) -> AppParts:
+    from softphone.audio.ringer import Ringer
+    from softphone.phone import Phone
+    from ui.campaign_app import CampaignApp
+
+    phone = Phone(engine)
+    ringer = Ringer(settings.ringer_device)
+    campaign = CampaignApp(
+        engine,
+        phone,
+        settings,
+        server_url=server_url,
+        devices=portaudio_provider,
+        ringer=ringer,
+        journal_path=journal_path,
+        registers=registers,
+    )
+    return AppParts(engine, phone, campaign=campaign, ringer=ringer)
+
+
 def build_gui(settings: Settings) -> AppParts:
-    """Engine and account from settings; the window shows "No account" if none is set up."""
+    """Campaign mode when a server is configured (login first); else the engine and account
+    from settings (the window shows "No account" if none is set up)."""
     from softphone.sip.events import SrtpMode, Transport
     from softphone.sip.spec import AccountSpec, EndpointSpec
 
@@ -167,6 +259,12 @@ def build_gui(settings: Settings) -> AppParts:
         clock_rate=settings.audio_clock_rate,
     )
     engine = _start_engine(spec, settings)
+    if settings.server_url:
+        try:
+            return _campaign_parts(engine, settings, settings.server_url, None, registers=True)
+        except Exception:
+            engine.stop()
+            raise
     if not (settings.sip_user and settings.sip_domain):
         return _window_parts(engine, settings, None, settings.sip_domain, registers=False)
     account = AccountSpec(
@@ -209,7 +307,7 @@ def _window_parts(
         phone.attach_account(account_id, domain, registers=registers)
     ringer = Ringer(settings.ringer_device)
     window = MainWindow(phone, settings, portaudio_provider, ringer=ringer)
-    return AppParts(engine, phone, window)
+    return AppParts(engine, phone, window, ringer=ringer)
 
 
 def portaudio_provider() -> DeviceList:

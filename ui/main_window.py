@@ -157,14 +157,12 @@ class MainWindow(QMainWindow):
         self.campaign_view.logout_requested.connect(self.logout_requested.emit)
 
     def _dial(self) -> None:
-        """Enter / Dial: the campaign decides first (save or dial the contact), then the pad."""
-        if self.campaign_view is not None and not self.dial_panel.isVisible():
-            self.campaign_view.enter_pressed()
+        """Enter / Dial: in campaign mode the campaign first (save the wrap-up or dial the
+        contact), otherwise whatever is in the number field."""
+        if self.campaign_view is not None and self.campaign_view.enter_pressed():
             return
-        if self.campaign_view is not None and not self.dial_panel.number():
-            self.campaign_view.enter_pressed()
-            return
-        self.phone.dial(self.dial_panel.number())
+        if self.dial_panel.number():
+            self.phone.dial(self.dial_panel.number())
 
     def toggle_dial_pad(self) -> None:
         shown = not self.dial_panel.isVisible()

@@ -1,0 +1,244 @@
+"""Campaign mode of the softphone: login → shift (workflow, sync, window) → logout → login.
+
+``CampaignApp`` owns the parts that outlive a shift (the SIP engine, the ``Phone``, the ringer)
+and builds a ``Shift`` per login: the journal, a ``SyncClient`` + ``SyncWorker`` (net lane), a
+second client for scripts and the DNC list (the workflow's own net lane), the db lane, the
+caller's SIP account from the session's identity (password from the keyring), the
+``CallerWorkflow`` and the campaign window. Logout (menu, Ctrl+Shift+L) ends the shift through
+the workflow (leases handed back, presence logged_out, token forgotten), closes the window and
+shows the login screen again. Nothing here blocks the GUI thread: login runs on the login
+dialog's lane, HTTP on the net lanes, journal writes on the db lane.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from softphone.audio.ringer import Ringer
+    from softphone.campaign.session import Session
+    from softphone.config import Settings
+    from softphone.phone import Phone
+    from softphone.sip.engine import SipEngine
+    from ui.audio_devices import DeviceProvider
+    from ui.login_dialog import LoginDialog
+    from ui.main_window import MainWindow
+
+log = logging.getLogger("sampark.campaign_app")
+
+
+@dataclass
+class Shift:
+    """Everything one logged-in shift uses; ``close()`` releases it in order."""
+
+    session: Session
+    journal: Any
+    workflow: Any
+    worker: Any
+    window: MainWindow
+    account_id: int
+    db_lane: Any
+    net_lane: Any
+    http: list[Any] = field(default_factory=list)
+
+    def close(self, engine: SipEngine) -> None:
+        self.worker.stop()
+        self.net_lane.shutdown(wait=True)
+        self.db_lane.shutdown(wait=True)
+        self.journal.close()
+        for session in self.http:
+            session.close()
+        try:
+            engine.remove_account(self.account_id)
+        except Exception as exc:  # the engine may already be stopping
+            log.warning("could not remove the shift's SIP account: %s", exc)
+
+
+class CampaignApp(QObject):
+    """Login screen and shifts on one engine (see the module docstring)."""
+
+    shift_started = Signal(object)  # Shift
+    shift_ended = Signal()
+
+    def __init__(
+        self,
+        engine: SipEngine,
+        phone: Phone,
+        settings: Settings,
+        *,
+        server_url: str | None = None,
+        devices: DeviceProvider | None = None,
+        ringer: Ringer | None = None,
+        journal_path: Path | None = None,
+        registers: bool = True,
+        login: Callable[[str, str, str], Any] | None = None,
+        lease_ahead: int = 20,
+        worker_options: dict[str, Any] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.engine, self.phone, self.settings = engine, phone, settings
+        self.server_url = settings.server_url if server_url is None else server_url
+        self.devices, self.ringer = devices, ringer
+        self.journal_path = journal_path
+        self.registers = registers
+        self.lease_ahead = lease_ahead
+        self.worker_options = dict(worker_options or {})  # e.g. retry_base_s in tests
+        self._login = login
+        self.dialog: LoginDialog | None = None
+        self.shift: Shift | None = None
+
+    @property
+    def window(self) -> MainWindow | None:
+        return self.shift.window if self.shift is not None else None
+
+    # -- login -----------------------------------------------------------------------
+    def show_login(self, username: str = "", password: str = "") -> LoginDialog:
+        """The login screen (non-modal); ``password`` prefilled only by the demo."""
+        from ui.login_dialog import LoginDialog, server_login
+
+        verify = self.settings.tls_verify
+
+        def login(url: str, user: str, password: str) -> Any:
+            return server_login(url, user, password, verify=verify)
+
+        dialog = LoginDialog(self.server_url, username, login=self._login or login)
+        if password:
+            dialog.password.setText(password)
+        dialog.logged_in.connect(self.start_shift)
+        self.dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    # -- a shift ---------------------------------------------------------------------
+    def start_shift(self, session: Session) -> Shift | None:
+        """Build the shift's parts and show the campaign window; a problem is shown in the
+        login dialog (never a traceback)."""
+        try:
+            shift = self._build_shift(session)
+        except Exception as exc:
+            log.exception("the shift could not start")
+            self._shift_failed(exc)
+            return None
+        self.shift = shift
+        shift.window.logout_requested.connect(self.logout)
+        shift.window.show()
+        shift.worker.start()
+        self.dialog = None
+        self.shift_started.emit(shift)
+        return shift
+
+    def _shift_failed(self, exc: Exception) -> None:
+        dialog = self.show_login()
+        dialog.show_error(
+            dialog.tr("Logged in, but the shift could not start: %1").replace("%1", str(exc))
+        )
+
+    def _build_shift(self, session: Session) -> Shift:
+        import requests
+
+        from softphone.campaign.lanes import Lane
+        from softphone.campaign.workflow import CallerWorkflow
+        from softphone.journal import Journal
+        from softphone.sync.client import SyncClient
+        from softphone.sync.worker import SyncWorker
+        from ui.main_window import MainWindow
+
+        if session.sip is None or session.campaign is None:
+            raise RuntimeError("this account has no SIP identity or no campaign for this shift")
+        account_id = self._add_account(session)
+        journal = Journal(self.journal_path)
+        token, verify = session.token(), self.settings.tls_verify
+        http = [requests.Session(), requests.Session()]
+        sync_client = SyncClient(session.server_url, http[0], token=token, verify=verify)
+        ref_client = SyncClient(session.server_url, http[1], token=token, verify=verify)
+        relay: dict[str, Any] = {}
+        options: dict[str, Any] = {
+            "lease_ahead": self.lease_ahead,
+            "heartbeat_s": float(session.heartbeat_interval_s or 15),
+            **self.worker_options,
+        }
+        worker = SyncWorker(
+            sync_client,
+            journal,
+            campaign_id=session.campaign.id,
+            on_status=lambda status: relay["wf"].notify_status(status),
+            on_contacts=lambda: relay["wf"].notify_contacts(),
+            **options,
+        )
+        db_lane, net_lane = Lane("db"), Lane("net")
+        workflow = CallerWorkflow(
+            self.phone, journal, session, worker, db_lane, client=ref_client, net_lane=net_lane
+        )
+        relay["wf"] = workflow
+        window = MainWindow(
+            self.phone,
+            self.settings,
+            self.devices,
+            ringer=self.ringer,
+            workflow=workflow,
+            campaign=session.campaign,
+        )
+        workflow.setParent(window)
+        parts = (workflow, worker, window, account_id, db_lane, net_lane)
+        return Shift(session, journal, *parts, http)
+
+    def _add_account(self, session: Session) -> int:
+        from softphone.sip.events import Transport
+        from softphone.sip.spec import AccountSpec
+
+        sip = session.sip
+        assert sip is not None
+        registrar = self.settings.sip_registrar or f"sip:{sip.domain}"
+        spec = AccountSpec(
+            user=sip.username,
+            domain=sip.domain,
+            password=sip.password() or "",
+            display_name=session.user.display_name,
+            registrar=registrar if self.registers else "",
+            transport=Transport(sip.transport) if sip.transport else Transport.UDP,
+        )
+        account_id = self.engine.add_account(spec)
+        self.phone.attach_account(account_id, sip.domain, registers=self.registers)
+        return account_id
+
+    # -- logout ----------------------------------------------------------------------
+    def logout(self) -> bool:
+        """End the shift (refused during a call or an unsaved wrap-up: the workflow says
+        why in the status bar) and show the login screen again."""
+        shift = self.shift
+        if shift is None:
+            return False
+        shift.workflow.logout()
+        if str(shift.workflow.state) != "logged_out":
+            return False
+        self.show_login(shift.session.username)  # before the window goes: the app stays up
+        self.end_shift()
+        return True
+
+    def close(self) -> None:
+        """At exit: end the shift as a logout would (best effort), then release it."""
+        shift = self.shift
+        if shift is not None and str(shift.workflow.state) not in ("dialing", "in_call"):
+            shift.workflow.logout()
+        self.end_shift()
+        if self.dialog is not None:
+            self.dialog.close()
+
+    def end_shift(self) -> None:
+        shift, self.shift = self.shift, None
+        if shift is None:
+            return
+        shift.window.hide()
+        shift.close(self.engine)
+        shift.window.deleteLater()
+        self.phone.account_id = None
+        self.shift_ended.emit()
