@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 if TYPE_CHECKING:
     from softphone.audio.ringer import Ringer
@@ -138,9 +138,10 @@ class CampaignApp(QObject):
 
     def _shift_failed(self, exc: Exception) -> None:
         dialog = self.show_login()
-        dialog.show_error(
-            dialog.tr("Logged in, but the shift could not start: %1").replace("%1", str(exc))
+        text = QCoreApplication.translate(
+            "LoginDialog", "Logged in, but the shift could not start: %1"
         )
+        dialog.show_error(text.replace("%1", str(exc)))
 
     def _build_shift(self, session: Session) -> Shift:
         import requests

@@ -39,7 +39,7 @@ PAUSE_REASONS = {
 }
 
 STATES = {
-    "logged_out": QT_TRANSLATE_NOOP("Campaign", "Logged out"),
+    "logged_out": QT_TRANSLATE_NOOP("Campaign", "Not ready — press Ready (F5)"),
     "fetching": QT_TRANSLATE_NOOP("Campaign", "Fetching contacts…"),
     "preview": QT_TRANSLATE_NOOP("Campaign", "Ready — preview"),
     "dialing": QT_TRANSLATE_NOOP("Campaign", "Dialling…"),

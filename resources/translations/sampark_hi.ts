@@ -41,6 +41,116 @@
     </message>
 </context>
 <context>
+    <name>Campaign</name>
+    <message>
+        <source>Answered — completed</source>
+        <translation>जवाब मिला — पूरा</translation>
+    </message>
+    <message>
+        <source>Answered — not completed</source>
+        <translation>जवाब मिला — अधूरा</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>कोई जवाब नहीं</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>व्यस्त</translation>
+    </message>
+    <message>
+        <source>Switched off / not reachable</source>
+        <translation>बंद / संपर्क से बाहर</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>गलत नंबर</translation>
+    </message>
+    <message>
+        <source>Call back later</source>
+        <translation>बाद में कॉल करें</translation>
+    </message>
+    <message>
+        <source>Language barrier</source>
+        <translation>भाषा की समस्या</translation>
+    </message>
+    <message>
+        <source>Do not call</source>
+        <translation>कॉल न करें</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>विराम</translation>
+    </message>
+    <message>
+        <source>Meal</source>
+        <translation>भोजन</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>प्रशिक्षण</translation>
+    </message>
+    <message>
+        <source>Technical problem</source>
+        <translation>तकनीकी समस्या</translation>
+    </message>
+    <message>
+        <source>Not ready — press Ready (F5)</source>
+        <translation>तैयार नहीं — &quot;तैयार&quot; दबाएँ (F5)</translation>
+    </message>
+    <message>
+        <source>Fetching contacts…</source>
+        <translation>संपर्क लाए जा रहे हैं…</translation>
+    </message>
+    <message>
+        <source>Ready — preview</source>
+        <translation>तैयार — संपर्क देखें</translation>
+    </message>
+    <message>
+        <source>Dialling…</source>
+        <translation>डायल हो रहा है…</translation>
+    </message>
+    <message>
+        <source>On call</source>
+        <translation>कॉल पर</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>कॉल का नतीजा</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>विराम पर</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>प्रतीक्षा में</translation>
+    </message>
+    <message>
+        <source>synced</source>
+        <translation>भेजा गया</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>अस्वीकृत</translation>
+    </message>
+    <message>
+        <source>conflict</source>
+        <translation>टकराव</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignView</name>
+    <message>
+        <source>Script</source>
+        <translation>स्क्रिप्ट</translation>
+    </message>
+    <message>
+        <source>Call history</source>
+        <translation>कॉल इतिहास</translation>
+    </message>
+</context>
+<context>
     <name>Commands</name>
     <message>
         <source>Dial</source>
@@ -82,6 +192,69 @@
         <source>Quit</source>
         <translation>बाहर निकलें</translation>
     </message>
+    <message>
+        <source>Ready</source>
+        <translation>तैयार</translation>
+    </message>
+    <message>
+        <source>Pause…</source>
+        <translation>विराम…</translation>
+    </message>
+    <message>
+        <source>Save outcome</source>
+        <translation>नतीजा सहेजें</translation>
+    </message>
+    <message>
+        <source>Call contact</source>
+        <translation>संपर्क को कॉल करें</translation>
+    </message>
+    <message>
+        <source>Dial pad</source>
+        <translation>डायल पैड</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>लॉग आउट</translation>
+    </message>
+    <message>
+        <source>Choose outcome</source>
+        <translation>नतीजा चुनें</translation>
+    </message>
+</context>
+<context>
+    <name>ContactCard</name>
+    <message>
+        <source>No contact</source>
+        <translation>कोई संपर्क नहीं</translation>
+    </message>
+    <message>
+        <source>Call this number</source>
+        <translation>इस नंबर पर कॉल करें</translation>
+    </message>
+    <message>
+        <source>No earlier attempts</source>
+        <translation>पहले कोई कोशिश नहीं</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>भूमिका</translation>
+    </message>
+    <message>
+        <source>Booth</source>
+        <translation>बूथ</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>भाषा</translation>
+    </message>
+    <message>
+        <source>Numbers</source>
+        <translation>नंबर</translation>
+    </message>
+    <message>
+        <source>Earlier attempts: %1</source>
+        <translation>पिछली कोशिशें: %1</translation>
+    </message>
 </context>
 <context>
     <name>DialPanel</name>
@@ -92,6 +265,37 @@
     <message>
         <source>Type a number and press Enter to dial</source>
         <translation>नंबर लिखें और डायल करने के लिए Enter दबाएँ</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryPanel</name>
+    <message>
+        <source>Time</source>
+        <translation>समय</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>संपर्क</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>नंबर</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>अवधि</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>नतीजा</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>गुणवत्ता</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>सिंक</translation>
     </message>
 </context>
 <context>
@@ -119,6 +323,85 @@
     <message>
         <source>Reject (Esc, F3)</source>
         <translation>अस्वीकार करें (Esc, F3)</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Logging in…</source>
+        <translation>लॉग इन हो रहा है…</translation>
+    </message>
+    <message>
+        <source>Enter the server address (it starts with https://).</source>
+        <translation>सर्वर का पता लिखें (यह https:// से शुरू होता है)।</translation>
+    </message>
+    <message>
+        <source>Enter your user name.</source>
+        <translation>अपना यूज़र नाम लिखें।</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>अपना पासवर्ड लिखें।</translation>
+    </message>
+    <message>
+        <source>This account is locked after too many wrong passwords. Try again in a few minutes.</source>
+        <translation>कई बार गलत पासवर्ड के कारण यह खाता बंद है। कुछ मिनट बाद फिर कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>This account may not log in here. Ask your supervisor.</source>
+        <translation>यह खाता यहाँ लॉग इन नहीं कर सकता। अपने सुपरवाइज़र से पूछें।</translation>
+    </message>
+    <message>
+        <source>Wrong user name or password.</source>
+        <translation>गलत यूज़र नाम या पासवर्ड।</translation>
+    </message>
+    <message>
+        <source>The secure connection to the server failed (TLS certificate).</source>
+        <translation>सर्वर से सुरक्षित कनेक्शन नहीं बना (TLS प्रमाणपत्र)।</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached. Check the network, then try again.</source>
+        <translation>सर्वर तक नहीं पहुँच पा रहे। नेटवर्क जाँचें, फिर कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>The server could not log you in: %1</source>
+        <translation>सर्वर ने लॉग इन नहीं किया: %1</translation>
+    </message>
+    <message>
+        <source>Login failed: %1</source>
+        <translation>लॉग इन नहीं हुआ: %1</translation>
+    </message>
+    <message>
+        <source>Sampark — log in</source>
+        <translation>संपर्क — लॉग इन</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>सर्वर (&amp;S):</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>यूज़र नाम (&amp;U):</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>पासवर्ड (&amp;P):</translation>
+    </message>
+    <message>
+        <source>Change server (advanced)</source>
+        <translation>सर्वर बदलें (उन्नत)</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>लॉग इन</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>बंद करें</translation>
+    </message>
+    <message>
+        <source>Logged in, but the shift could not start: %1</source>
+        <translation>लॉग इन हुआ, पर शिफ़्ट शुरू नहीं हो सकी: %1</translation>
     </message>
 </context>
 <context>
@@ -156,6 +439,10 @@
         <translation>समस्या: %1</translation>
     </message>
     <message>
+        <source>Not dialled: %1</source>
+        <translation>डायल नहीं हुआ: %1</translation>
+    </message>
+    <message>
         <source>Transfer call</source>
         <translation>कॉल ट्रांसफ़र करें</translation>
     </message>
@@ -182,6 +469,10 @@
     <message>
         <source>&amp;Tools</source>
         <translation>टूल्स (&amp;T)</translation>
+    </message>
+    <message>
+        <source>C&amp;ampaign</source>
+        <translation>अभियान (&amp;A)</translation>
     </message>
 </context>
 <context>
@@ -231,6 +522,17 @@
     </message>
 </context>
 <context>
+    <name>ScriptPanel</name>
+    <message>
+        <source>Script version %1</source>
+        <translation>स्क्रिप्ट संस्करण %1</translation>
+    </message>
+    <message>
+        <source>Script &amp;language:</source>
+        <translation>स्क्रिप्ट की भाषा (&amp;L):</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -267,6 +569,72 @@
     <message>
         <source>Cancel</source>
         <translation>रद्द करें</translation>
+    </message>
+</context>
+<context>
+    <name>SyncIndicator</name>
+    <message>
+        <source>Not connected</source>
+        <translation>जुड़ा नहीं</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>ऑनलाइन</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>ऑफ़लाइन</translation>
+    </message>
+    <message>
+        <source>%1 waiting to sync</source>
+        <translation>%1 भेजने बाकी</translation>
+    </message>
+    <message>
+        <source>%1 rejected</source>
+        <translation>%1 अस्वीकृत</translation>
+    </message>
+    <message>
+        <source>%1 in conflict</source>
+        <translation>%1 में टकराव</translation>
+    </message>
+    <message>
+        <source>log in again</source>
+        <translation>फिर से लॉग इन करें</translation>
+    </message>
+    <message>
+        <source>Last synced %1</source>
+        <translation>आख़िरी सिंक %1</translation>
+    </message>
+</context>
+<context>
+    <name>WrapUpPanel</name>
+    <message>
+        <source>Choose an outcome first (keys 1–9).</source>
+        <translation>पहले नतीजा चुनें (कुंजी 1–9)।</translation>
+    </message>
+    <message>
+        <source>The callback time must be in the future.</source>
+        <translation>दोबारा कॉल का समय भविष्य में होना चाहिए।</translation>
+    </message>
+    <message>
+        <source>The callback time must be within 60 days.</source>
+        <translation>दोबारा कॉल का समय 60 दिनों के भीतर होना चाहिए।</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>नतीजा</translation>
+    </message>
+    <message>
+        <source>&amp;Notes:</source>
+        <translation>टिप्पणी (&amp;N):</translation>
+    </message>
+    <message>
+        <source>Call back at:</source>
+        <translation>दोबारा कॉल का समय:</translation>
+    </message>
+    <message>
+        <source>Save (Enter)</source>
+        <translation>सहेजें (Enter)</translation>
     </message>
 </context>
 </TS>
