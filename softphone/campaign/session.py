@@ -9,13 +9,22 @@ through ``Session.token()``, never kept as a field, so it cannot leak into a rep
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from server import schema
 from softphone import secrets
 from softphone.campaign.model import Campaign
+
+if TYPE_CHECKING:
+    from softphone.journal import Journal
+    from softphone.sync.worker import SyncWorker
+
+log = logging.getLogger(__name__)
+LOGOUT_DRAIN_S = 5.0
 
 
 class LoginClient(Protocol):
@@ -106,4 +115,28 @@ def login(client: LoginClient, username: str, password: str, server_url: str) ->
     return session
 
 
-__all__ = ["Centre", "LoginClient", "Session", "SipAccount", "User", "login"]
+def close_shift(worker: SyncWorker | None, journal: Journal, unused: list[int]) -> None:
+    """Logout's background part (db lane): let just-saved outcomes go out, stop the net lane,
+    then (its thread gone, so its client is free) hand back every lease still held (the
+    worker may have topped the cache up meanwhile), send logged_out and revoke the token on
+    the server, all best effort; the local cache forgets the handed-back contacts."""
+    if worker is not None:
+        worker.drain(LOGOUT_DRAIN_S)
+        worker.stop()
+    held = sorted({*unused, *(int(c["id"]) for c in journal.leased_contacts())})
+    for contact_id in held:
+        journal.release_contact(contact_id)
+    if worker is None:
+        return
+    client = worker.client
+    steps: list[Callable[[], object]] = [lambda: client.presence("logged_out"), client.logout]
+    if held:
+        steps.insert(0, lambda: client.release(held))
+    for step in steps:
+        try:
+            step()
+        except Exception as exc:  # offline at logout: leases expire on their own
+            log.info("logout: %s", exc)
+
+
+__all__ = ["Centre", "LoginClient", "Session", "SipAccount", "User", "close_shift", "login"]

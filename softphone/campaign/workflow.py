@@ -34,7 +34,7 @@ from softphone.campaign.model import (
     choose_language,
     normalise_phone,
 )
-from softphone.campaign.session import Session
+from softphone.campaign.session import Session, close_shift
 from softphone.journal import CallRecord, Journal, JournalError, JournalFull
 from softphone.journal.models import HistoryEntry
 from softphone.phone import CallInfo, Phone
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 DEFAULT_RING_TIMEOUT_S = 45.0
+REFERENCE_RETRY_S = 30.0
 
 
 class WorkflowState(StrEnum):
@@ -234,7 +235,14 @@ class CallerWorkflow(QObject):
         self.set_scripts(scripts)
 
     def _reference_failed(self, exc: BaseException) -> None:
+        """Offline or refused: say so and try again later (the caller keeps working)."""
         self.problem.emit(f"Scripts and the do-not-call list could not be fetched: {exc}")
+        if self._state is not WorkflowState.LOGGED_OUT:
+            QTimer.singleShot(int(REFERENCE_RETRY_S * 1000), self, self._retry_reference)
+
+    def _retry_reference(self) -> None:
+        if self._state is not WorkflowState.LOGGED_OUT:
+            self.refresh_reference()
 
     @guarded
     def _on_contacts(self) -> None:
@@ -405,7 +413,7 @@ class CallerWorkflow(QObject):
         self._show(None, WorkflowState.LOGGED_OUT)
         self._session.forget_token()
         self._db_lane.submit(
-            functools.partial(_close_shift, self._worker, self._journal, unused),
+            functools.partial(close_shift, self._worker, self._journal, unused),
             None,
             self._cleanup_failed,
         )
@@ -591,27 +599,6 @@ class CallerWorkflow(QObject):
     def _release(self, contact_ids: list[int]) -> None:
         if contact_ids and self._worker is not None:
             self._worker.release(contact_ids)
-
-
-def _close_shift(worker: SyncWorker | None, journal: Journal, unused: list[int]) -> None:
-    """Logout's background part: stop the net lane, then (its thread gone, so its client is
-    free) make sure the unused leases went back, presence says logged_out and the token is
-    revoked on the server; all best effort. The local cache forgets the unused contacts."""
-    for contact_id in unused:
-        journal.release_contact(contact_id)
-    if worker is None:
-        return
-    worker.stop()
-    client = worker.client
-    steps: list[Callable[[], object]] = [lambda: client.presence("logged_out")]
-    if unused:
-        steps.insert(0, lambda: client.release(unused))
-    steps.append(client.logout)
-    for step in steps:
-        try:
-            step()
-        except Exception as exc:  # offline at logout: leases expire on their own
-            log.info("logout: %s", exc)
 
 
 def _utc_now() -> datetime:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from server import admin
 from server.app import create_app
-from server.tables import outcomes
+from server.tables import contacts, outcomes
 from softphone.audio.files import FileDevice
 from softphone.campaign.lanes import Lane
 from softphone.campaign.model import normalise_phone
@@ -112,10 +112,35 @@ class Rig:
         with self.live.engine.connect() as conn:
             return list(conn.execute(select(outcomes)))
 
+    def leased_to_me(self) -> list[int]:
+        with self.live.engine.connect() as conn:
+            rows = conn.execute(
+                select(contacts.c.id).where(
+                    contacts.c.lease_owner == self.world.user_ids[self.user],
+                    contacts.c.lease_expires_at.is_not(None),
+                )
+            )
+            return [r.id for r in rows]
+
     def presence(self) -> dict[str, Any]:
         supervisor = self.live.login(self.world.supervisor)
         (me,) = [a for a in supervisor.get("/presence").json() if a["username"] == self.user]
         return me
+
+    def wait_presence(self, qtbot: Any, state: str, timeout_ms: int = 10_000) -> dict[str, Any]:
+        """Presence travels through the sync worker: wait until the server has it."""
+        seen: list[dict[str, Any]] = []
+
+        def arrived() -> bool:
+            seen.append(self.presence())
+            return seen[-1]["state"] == state
+
+        try:
+            qtbot.waitUntil(arrived, timeout=timeout_ms)
+        except Exception as exc:
+            why = f"presence {seen[-1:]} != {state}; {self.worker.status}"
+            raise AssertionError(why) from exc
+        return seen[-1]
 
     @property
     def user(self) -> str:
@@ -205,8 +230,9 @@ def test_call_the_demo_callee_and_save_the_outcome_once(
     assert wf.script.language == "hi"  # the contact's language (the CSV says hi)
     assert set(wf.script.languages) == {"en", "hi"}
     assert f"नमस्ते {contact.name} जी" in wf.script.sections[0].text
-    assert rig.presence()["state"] == "ready"
+    rig.wait_presence(qtbot, "ready")
 
+    assert len(rig.leased_to_me()) == 3
     wf.dial(0)
     assert wf.state is WorkflowState.DIALING, rig.problems + rig.refusals
     qtbot.waitUntil(lambda: wf.state is WorkflowState.IN_CALL, timeout=10_000)
@@ -216,7 +242,7 @@ def test_call_the_demo_callee_and_save_the_outcome_once(
     qtbot.waitUntil(
         lambda: rig.phone.call is not None and rig.phone.call.stats is not None, timeout=5_000
     )
-    assert rig.presence()["state"] == "on_call"
+    rig.wait_presence(qtbot, "on_call")
     with qtbot.waitSignal(wf.wrap_up_started, timeout=10_000) as ended:
         wf.hangup()
     wrap: WrapUp = ended.args[0]
@@ -247,7 +273,9 @@ def test_call_the_demo_callee_and_save_the_outcome_once(
     assert wf.state is WorkflowState.LOGGED_OUT and wf.contact is None
     assert rig.session.token() is None
     assert not any(k[0] == "sampark-token" for k in ring.values)
-    qtbot.waitUntil(lambda: rig.presence()["state"] == "logged_out", timeout=10_000)
+    rig.wait_presence(qtbot, "logged_out")
+    qtbot.waitUntil(lambda: not rig.leased_to_me(), timeout=10_000)  # unused leases back
+    assert rig.journal.leased_contacts() == []
     assert rig.workflow.state is WorkflowState.LOGGED_OUT and not rig.problems
 
 
@@ -271,7 +299,7 @@ def test_busy_preselects_busy_and_a_full_disk_keeps_the_wrap_up(
     wrap: WrapUp = ended.args[0]
     assert wrap.suggested == "busy" and wrap.call.sip_code == 486
     assert wrap.call.answered_at is None and wf.state is WorkflowState.WRAP_UP
-    qtbot.waitUntil(lambda: rig.presence()["state"] == "wrap_up", timeout=5_000)
+    rig.wait_presence(qtbot, "wrap_up")
 
     # Validation: a past callback and an unknown disposition are refused with a sentence.
     wf.save_outcome("callback", {}, "", datetime.now(UTC) - timedelta(minutes=1))
@@ -305,7 +333,7 @@ def test_busy_preselects_busy_and_a_full_disk_keeps_the_wrap_up(
         486,
         0,
     )
-    qtbot.waitUntil(lambda: rig.presence()["state"] == "paused", timeout=5_000)
+    rig.wait_presence(qtbot, "paused")
     assert rig.presence()["reason"] == "break"
 
 
@@ -331,10 +359,10 @@ def test_dnc_refuses_the_dial_and_pause_resume_keeps_the_contact(
     assert wf.state is WorkflowState.PREVIEW and "pause reason" in rig.problems[-1]
     wf.pause("meal")
     assert wf.state is WorkflowState.PAUSED
-    qtbot.waitUntil(lambda: rig.presence()["state"] == "paused", timeout=5_000)
+    rig.wait_presence(qtbot, "paused")
     wf.dial(0)
     assert rig.refusals[-1] == "There is no contact to call right now."
     wf.resume()
     assert wf.state is WorkflowState.PREVIEW and wf.contact == contact
-    qtbot.waitUntil(lambda: rig.presence()["state"] == "ready", timeout=5_000)
+    rig.wait_presence(qtbot, "ready")
     assert rig.presence()["contact_id"] == contact.id
