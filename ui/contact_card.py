@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,7 @@ class ContactCard(QFrame):
         super().__init__(parent)
         self.setObjectName("contact_card")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.contact: Any = None
         self.name_label = QLabel(self)
         self.name_label.setObjectName("contact_name")

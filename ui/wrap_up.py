@@ -33,6 +33,7 @@ from ui import campaign_labels
 from ui.widgets import format_duration
 
 CALLBACK = "callback"
+CHOSEN_STYLE = "QPushButton:checked { background: #1f6f3a; color: white; font-weight: bold; }"
 MAX_CALLBACK_DAYS = 60
 
 
@@ -79,6 +80,7 @@ class WrapUpPanel(QFrame):
         self.save_button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         self._captions = {k: QLabel(self) for k in ("outcome", "notes", "callback")}
+        self.setStyleSheet(CHOSEN_STYLE)
         self._build()
         self.retranslate()
 
@@ -94,7 +96,6 @@ class WrapUpPanel(QFrame):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.save_button)
-        layout.addStretch(1)
         self._show_callback(False)
 
     # -- campaign setup --------------------------------------------------------------
