@@ -307,6 +307,8 @@ def test_busy_preselects_busy_and_a_full_disk_keeps_the_wrap_up(
     assert any("future" in p for p in rig.problems) and any(
         "no_such_code" in p for p in rig.problems
     )
+    wf.logout()
+    assert "Save the outcome" in rig.problems[-1] and wf.state is WorkflowState.WRAP_UP
     wf.pause("break")  # in wrap-up: takes effect after the save
 
     # A full disk: the save fails with a sentence, the wrap-up stays, nothing is lost.
@@ -364,5 +366,15 @@ def test_dnc_refuses_the_dial_and_pause_resume_keeps_the_contact(
     assert rig.refusals[-1] == "There is no contact to call right now."
     wf.resume()
     assert wf.state is WorkflowState.PREVIEW and wf.contact == contact
-    rig.wait_presence(qtbot, "ready")
+    qtbot.waitUntil(lambda: rig.presence()["state"] == "ready", timeout=10_000)
     assert rig.presence()["contact_id"] == contact.id
+
+    wf.set_language("ta")
+    assert "no script" in rig.problems[-1] and wf.script is not None
+    wf.next_contact()  # skip: the lease is handed back, the next contact shows
+    second = wf.contact
+    assert wf.state is WorkflowState.PREVIEW and second not in (None, contact)
+    wf.next_contact()  # skipped contacts stay skipped this shift, even if leased again
+    assert wf.state is WorkflowState.FETCHING and wf.contact is None
+    qtbot.waitUntil(lambda: rig.presence()["contact_id"] is None, timeout=10_000)
+    assert rig.presence()["state"] == "ready"
