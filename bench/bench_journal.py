@@ -2,8 +2,9 @@
 
     python bench/bench_journal.py [--saves N] [--dir PATH]
 
-Each save is ``Journal.save_outcome(outcome, call)``: call row, outcome row and two outbox
-entries in one transaction committed with ``synchronous=FULL`` (fsync of the WAL). Times are
+Each save is ``Journal.save_outcome(outcome, call)``: the wire payload is built and validated,
+then the call row, the outcome row and its outbox entry are written in one transaction
+committed with ``synchronous=FULL`` (fsync of the WAL). Times are
 wall-clock from the call to its return, i.e. until the outcome is durable. The journal lives in
 a fresh temporary folder (``--dir`` picks the disk to measure; the default is the system temp
 folder, which may be tmpfs and then flatters the numbers).
@@ -28,21 +29,23 @@ def _pair(i: int) -> tuple[Outcome, CallRecord]:
     call = CallRecord(
         number_dialled=f"+9198{i:08d}",
         started_at=start,
-        contact_id=f"c-{i}",
+        contact_id=1 + i % 1000,
         answered_at=start + timedelta(seconds=3),
         ended_at=start + timedelta(seconds=90),
         sip_code=200,
         sip_reason="OK",
         media_stats={"mos": 4.3, "jitter_ms": 2.0, "loss_pct": 0.0, "rtt_ms": 40},
-        script_version="v1",
+        script_version=1,
     )
     outcome = Outcome(
-        contact_id=f"c-{i}",
-        campaign_id="camp-1",
+        contact_id=1 + i % 1000,
+        campaign_id=1,
         disposition="completed",
         survey_answers={"q1": "yes", "q2": "ujjwala"},
         notes="interested in the scheme; call again after harvest",
-        script_version="v1",
+        script_version=1,
+        language="hi",
+        scheme="PM-KISAN",
     )
     return outcome, call
 

@@ -18,7 +18,7 @@ import random
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from softphone.journal.models import (
     utc_now,
 )
 
+WAL_PAGES = 128  # 512 KiB; p99 of a durable save measured no worse than the default 1000
 _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 8, 11, 13, 26
 
 
@@ -96,6 +97,10 @@ class Journal:
         if str(mode).lower() != "wal":
             raise JournalError(f"journal {self.path}: WAL mode refused ({mode})")
         self._conn.execute("PRAGMA synchronous = NORMAL")
+        # A small WAL: most data lives in the main file, where pages freed by acknowledged
+        # outbox rows are reused, so a nearly full disk still takes new outcomes.
+        self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
+        self._conn.execute(f"PRAGMA journal_size_limit = {WAL_PAGES * 4096 * 2}")
         migrate(self._conn)
         self._check()
 
@@ -164,10 +169,19 @@ class Journal:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
-                raise _translate(exc, self.path) from exc
+                error = _translate(exc, self.path)
+                if isinstance(error, JournalFull):
+                    self._reclaim()
+                raise error from exc
             finally:
                 if durable:
                     conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _reclaim(self) -> None:
+        """After a full disk: fold the WAL into the database and truncate it (best effort),
+        so space freed since (acknowledged outbox rows, other files) can be used again."""
+        with suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
