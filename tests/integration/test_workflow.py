@@ -12,6 +12,7 @@ pause are refused or honoured as the contract says; logout hands the unused leas
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -153,7 +154,9 @@ def rig_factory(
 ) -> Iterator[Callable[..., Rig]]:
     made: list[Rig] = []
 
-    def build(target: Callable[[SipEngine], str], contacts: int = 3) -> Rig:
+    def build(
+        target: Callable[[SipEngine], str], contacts: int = 3, ring_timeout_s: float = 45.0
+    ) -> Rig:
         world = live.setup(contacts=contacts, callers=1)
         with live.engine.begin() as conn:
             admin.add_script(conn, world.campaign_id, HINDI_SCRIPT)
@@ -181,7 +184,14 @@ def rig_factory(
         db_lane, net_lane = Lane("db"), Lane("net-reference")
         reference = SyncClient(live.url, requests.Session(), token=session.token())
         workflow = CallerWorkflow(
-            phone, journal, session, worker, db_lane, client=reference, net_lane=net_lane
+            phone,
+            journal,
+            session,
+            worker,
+            db_lane,
+            client=reference,
+            net_lane=net_lane,
+            ring_timeout_s=ring_timeout_s,
         )
         holder.append(workflow)
         rig = Rig(
@@ -279,19 +289,37 @@ def test_call_the_demo_callee_and_save_the_outcome_once(
     assert rig.workflow.state is WorkflowState.LOGGED_OUT and not rig.problems
 
 
-def sipp_busy(sipp: Callable[..., Sipp]) -> Callable[[SipEngine], str]:
+def sipp_uas(sipp: Callable[..., Sipp], scenario: str) -> Callable[[SipEngine], str]:
     def target(engine: SipEngine) -> str:
         del engine
-        return sipp("uas-486.xml").uri_host
+        return sipp(scenario).uri_host
 
     return target
+
+
+@pytest.mark.sipp
+def test_ring_timeout_hangs_up_and_suggests_no_answer(
+    rig_factory: Callable[..., Rig], sipp: Callable[..., Sipp], qtbot: Any
+) -> None:
+    rig = rig_factory(sipp_uas(sipp, "uas-ring-cancel.xml"), contacts=1, ring_timeout_s=1.0)
+    wf = rig.workflow
+    ready(rig, qtbot)
+    started = time.monotonic()
+    with qtbot.waitSignal(wf.wrap_up_started, timeout=10_000) as ended:
+        wf.dial(0)
+    assert 0.9 <= time.monotonic() - started < 8
+    wrap: WrapUp = ended.args[0]
+    assert wrap.suggested == "no_answer" and wrap.call.sip_code == 487
+    with qtbot.waitSignal(wf.outcome_saved, timeout=5_000):
+        wf.save_outcome("no_answer")
+    assert wf.state is WorkflowState.FETCHING and wf.contact is None  # the cache is empty
 
 
 @pytest.mark.sipp
 def test_busy_preselects_busy_and_a_full_disk_keeps_the_wrap_up(
     rig_factory: Callable[..., Rig], sipp: Callable[..., Sipp], qtbot: Any
 ) -> None:
-    rig = rig_factory(sipp_busy(sipp), contacts=2)
+    rig = rig_factory(sipp_uas(sipp, "uas-486.xml"), contacts=2)
     wf = rig.workflow
     ready(rig, qtbot)
     with qtbot.waitSignal(wf.wrap_up_started, timeout=10_000) as ended:
