@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import campaign_data as data
 import pytest
-from conftest import CALLEE
 from PySide6.QtCore import Qt
 
 from softphone.campaign.lanes import InlineLane
@@ -20,6 +19,7 @@ from softphone.campaign.workflow import CallerWorkflow, WorkflowState
 from softphone.journal import Journal
 
 KEY = Qt.Key
+CALLEE = "2002"  # the auto-answering account of the ``line`` fixture (tests/ui/conftest.py)
 
 
 @pytest.fixture
