@@ -145,6 +145,7 @@ class CallerWorkflow(QObject):
         self._saving = False
         self._pause_reason: str | None = None
         self._pause_after_save: str | None = None
+        self._sync_counts: tuple[object, ...] = ()
         self._ring_timer = QTimer(self)
         self._ring_timer.setSingleShot(True)
         self._ring_timer.setInterval(int(ring_timeout_s * 1000))
@@ -252,6 +253,10 @@ class CallerWorkflow(QObject):
     @guarded
     def _on_status(self, status: object) -> None:
         self.sync_status_changed.emit(status)
+        counts = tuple(getattr(status, k, None) for k in ("waiting", "rejected", "conflict"))
+        if counts != self._sync_counts:  # an upload changed some outcome's sync state
+            self._sync_counts = counts
+            self.history_changed.emit()
 
     # -- commands -------------------------------------------------------------------------
 

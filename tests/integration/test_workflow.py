@@ -277,7 +277,9 @@ def test_call_the_demo_callee_and_save_the_outcome_once(
     )
     assert row.media["mos"] > 0 and row.media["codec"] and row.duration_s > 0
     assert row.survey == {"aware": "yes"} and row.notes == "पूरी बात हुई"
-    assert [h.uuid for h in wf.history()] == [uuid]
+    (entry,) = wf.history()
+    assert (entry.uuid, entry.sync_state, entry.contact_name) == (uuid, "synced", contact.name)
+    assert entry.mos is not None and entry.duration_s > 0
 
     wf.logout()
     assert wf.state is WorkflowState.LOGGED_OUT and wf.contact is None
