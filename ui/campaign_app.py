@@ -46,6 +46,13 @@ class Shift:
     db_lane: Any
     net_lane: Any
     http: list[Any] = field(default_factory=list)
+    clients: list[Any] = field(default_factory=list)  # the sync and reference SyncClients
+
+    def use_token(self, token: str) -> None:
+        """A fresh token after logging in again (the old one expired or was revoked)."""
+        for client in self.clients:
+            client.token = token
+        self.worker.set_token(token)
 
     def close(self, engine: SipEngine) -> None:
         self.worker.stop()
@@ -93,6 +100,7 @@ class CampaignApp(QObject):
         self._login = login
         self.dialog: LoginDialog | None = None
         self.shift: Shift | None = None
+        self._auth_prompted = False
 
     @property
     def window(self) -> MainWindow | None:
@@ -130,6 +138,7 @@ class CampaignApp(QObject):
             return None
         self.shift = shift
         shift.window.logout_requested.connect(self.logout)
+        shift.workflow.sync_status_changed.connect(self._check_auth)
         shift.window.show()
         shift.worker.start()
         self.dialog = None
@@ -190,7 +199,7 @@ class CampaignApp(QObject):
         )
         workflow.setParent(window)
         parts = (workflow, worker, window, account_id, db_lane, net_lane)
-        return Shift(session, journal, *parts, http)
+        return Shift(session, journal, *parts, http, [sync_client, ref_client])
 
     def _add_account(self, session: Session) -> int:
         from softphone.sip.events import Transport
@@ -210,6 +219,31 @@ class CampaignApp(QObject):
         account_id = self.engine.add_account(spec)
         self.phone.attach_account(account_id, sip.domain, registers=self.registers)
         return account_id
+
+    # -- the token expired mid-shift -------------------------------------------------------
+    def _check_auth(self, status: Any) -> None:
+        """The server refused the token: ask for the password again (the shift goes on)."""
+        shift = self.shift
+        if not getattr(status, "auth_required", False):
+            self._auth_prompted = False
+            return
+        if shift is None or self._auth_prompted or self.dialog is not None:
+            return
+        self._auth_prompted = True  # once per refusal, even if the caller closes the prompt
+        dialog = self.show_login(shift.session.username)
+        dialog.username.setReadOnly(True)  # the same caller: the shift goes on
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.logged_in.disconnect(self.start_shift)
+        dialog.logged_in.connect(self._renewed)
+        dialog.show_error(
+            QCoreApplication.translate("LoginDialog", "Your session expired. Log in again.")
+        )
+
+    def _renewed(self, session: Session) -> None:
+        shift, self.dialog = self.shift, None
+        token = session.token()
+        if shift is not None and token:
+            shift.use_token(token)
 
     # -- logout ----------------------------------------------------------------------
     def logout(self) -> bool:

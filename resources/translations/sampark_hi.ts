@@ -403,6 +403,10 @@
         <source>Logged in, but the shift could not start: %1</source>
         <translation>लॉग इन हुआ, पर शिफ़्ट शुरू नहीं हो सकी: %1</translation>
     </message>
+    <message>
+        <source>Your session expired. Log in again.</source>
+        <translation>आपका सत्र समाप्त हो गया। फिर से लॉग इन करें।</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>

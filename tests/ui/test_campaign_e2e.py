@@ -247,3 +247,24 @@ def test_server_down_shows_offline_and_queued_then_online(qtbot, rig: Rig) -> No
     assert [r.disposition for r in rig.server.outcomes() if r.uuid == saved.args[0]] == [
         "no_answer"
     ]
+
+
+def test_revoked_token_asks_for_the_password_and_the_shift_goes_on(qtbot, rig: Rig) -> None:
+    window = log_in(qtbot, rig)
+    token = rig.app.shift.session.token()
+    assert token and rig.server.live.client(token).post("/logout").status_code == 204
+    key(qtbot, window, KEY.Key_F5)  # presence "ready" goes out with the revoked token
+    qtbot.waitUntil(lambda: rig.app.dialog is not None, timeout=15000)
+    dialog = rig.app.dialog
+    assert "expired" in dialog.error_label.text()
+    assert dialog.username.text() == rig.caller and dialog.username.isReadOnly()
+    assert "log in again" in window.sync_indicator.text()
+    dialog.password.setText(PASSWORD)
+    qtbot.keyClick(dialog.password, KEY.Key_Return)
+    qtbot.waitUntil(lambda: rig.app.dialog is None, timeout=15000)
+    assert rig.app.window is window  # the same shift, no second window
+    indicator = window.sync_indicator
+    qtbot.waitUntil(
+        lambda: indicator.online and "log in again" not in indicator.text(), timeout=15000
+    )
+    wait_state(qtbot, window, WorkflowState.PREVIEW)
