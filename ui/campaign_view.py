@@ -9,6 +9,7 @@ workflow state, and ``commands_changed`` tells the shared actions to refresh.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -43,7 +44,7 @@ class CampaignView(QWidget):
         self.setObjectName("campaign_view")
         self.workflow = workflow
         self.campaign = campaign
-        self.actions = actions
+        self.command_actions = actions
         self.state = "logged_out"
         self.pause_reason = ""
         self._sync_counts: tuple[object, ...] | None = None
@@ -88,14 +89,14 @@ class CampaignView(QWidget):
         self.state_bar.set_reasons(list(campaign.pause_reasons))
 
     def _wire_commands(self) -> None:
-        actions = self.actions
+        actions = self.command_actions
         actions.set_handler("ready", self.go_ready)
         actions.set_handler("pause", self.state_bar.open_menu)
         actions.set_handler("save_outcome", self.wrap_up.save)
         actions.set_handler("dial_contact", lambda: self.dial(0))
         actions.set_handler("logout", self.logout_requested.emit)
         for index, key in enumerate(DISPOSITION_KEYS):
-            actions.set_handler(f"dispose_{key}", lambda i=index: self.wrap_up.choose(i))
+            actions.set_handler(f"dispose_{key}", functools.partial(self.wrap_up.choose, index))
 
     def _connect_workflow(self) -> None:
         wf = self.workflow

@@ -198,7 +198,9 @@ class WrapUpPanel(QFrame):
         return out
 
     def callback_at(self) -> datetime:
-        return self.callback.dateTime().toPython().astimezone(UTC)
+        chosen = self.callback.dateTime().toPython()
+        assert isinstance(chosen, datetime)
+        return chosen.astimezone(UTC)
 
     def validate(self, now: datetime | None = None) -> str | None:
         """A sentence saying what is missing, or None when the outcome can be saved."""
