@@ -10,7 +10,7 @@ workflow commits on the db lane and moves on, so saving never waits.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QEvent, Qt, Signal
@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.campaign.attempt import MAX_CALLBACK_AHEAD
 from softphone.commands import DISPOSITION_KEYS
 from ui import campaign_labels
 from ui.widgets import format_duration
 
 CALLBACK = "callback"
 CHOSEN_STYLE = "QPushButton:checked { background: #1f6f3a; color: white; font-weight: bold; }"
-MAX_CALLBACK_DAYS = 60
 
 
 def wrap_field(wrap: Any, *names: str) -> Any:
@@ -212,8 +212,8 @@ class WrapUpPanel(QFrame):
             when = self.callback_at()
             if when <= now:
                 return self.tr("The callback time must be in the future.")
-            if when > now + timedelta(days=MAX_CALLBACK_DAYS):
-                return self.tr("The callback time must be within 60 days.")
+            if when > now + MAX_CALLBACK_AHEAD:
+                return self.tr("The callback time must be within a year.")
         return None
 
     def save(self) -> bool:

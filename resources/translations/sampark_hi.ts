@@ -621,8 +621,8 @@
         <translation>दोबारा कॉल का समय भविष्य में होना चाहिए।</translation>
     </message>
     <message>
-        <source>The callback time must be within 60 days.</source>
-        <translation>दोबारा कॉल का समय 60 दिनों के भीतर होना चाहिए।</translation>
+        <source>The callback time must be within a year.</source>
+        <translation>दोबारा कॉल का समय एक साल के भीतर होना चाहिए।</translation>
     </message>
     <message>
         <source>Outcome</source>
