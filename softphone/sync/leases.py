@@ -6,7 +6,8 @@ uses the worker's learned offset). Held contacts that run low are renewed; new o
 leased in requests of at most 50. Contacts the caller already has an unsynced outcome for
 are never cached again (the server may re-offer them until it sees the outcome). When the
 campaign's lease is shorter than ``min_lease_left``, half the lease length is used instead,
-so a fresh lease never counts as "low".
+so a fresh lease never counts as "low". Contacts the caller handed back are not taken again
+for ``RELEASED_HOLD_S`` (the server may offer them first); if offered, they go back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_PER_REQUEST = 50
 REFUSED_RETRY_S = 60.0
+RELEASED_HOLD_S = 600.0
 
 
 class LeaseKeeper:
@@ -48,12 +50,20 @@ class LeaseKeeper:
         self._span: timedelta | None = None  # the campaign's lease length, once seen
         self._next_check = 0.0
         self._refused_until = 0.0
+        self._released: dict[str, float] = {}  # contact id → monotonic time to forget it
         self._dirty = False
 
-    def changed(self) -> None:
-        """The cache changed elsewhere (a release): check again soon and tell the UI."""
+    def released(self, contact_ids: list[int]) -> None:
+        """The caller handed these back: do not take them again for a while."""
+        until = time.monotonic() + RELEASED_HOLD_S
+        self._released.update({str(c): until for c in contact_ids})
         self._dirty = True
         self._next_check = 0.0
+
+    def _recently_released(self) -> set[str]:
+        now = time.monotonic()
+        self._released = {c: t for c, t in self._released.items() if t > now}
+        return set(self._released)
 
     def seconds_to_next_check(self) -> float:
         if self.lease_ahead == 0:
@@ -78,7 +88,7 @@ class LeaseKeeper:
             good += self._renew(low)
         missing = self.lease_ahead - len(good)
         if missing > 0 and self._may_lease():
-            self._lease(min(missing, MAX_PER_REQUEST), busy)
+            self._lease(missing, busy | self._recently_released())
         self._notify()
 
     def _threshold(self) -> timedelta:
@@ -107,7 +117,10 @@ class LeaseKeeper:
         cached = [c for c in self.journal.leased_contacts() if str(c.get("id")) in contact_ids]
         self.journal.cache_contacts(cached, self.campaign_id, expires_at)
 
-    def _lease(self, count: int, busy: set[str]) -> None:
+    def _lease(self, missing: int, unwanted: set[str]) -> None:
+        """Lease ``missing`` contacts; ``unwanted`` ones (an unsynced outcome, handed back
+        recently) are asked for on top, not cached, and handed back at once."""
+        count = min(missing + len(unwanted), MAX_PER_REQUEST)
         reply = self.client.lease(self.campaign_id, count)
         if not reply.leases:
             self.refused_reason = reply.refused_reason or "no_contacts_available"
@@ -115,11 +128,14 @@ class LeaseKeeper:
             return
         self.refused_reason = None
         self._learn_span(reply.leases[0].expires_at, reply.server_time)
-        fresh = [lease for lease in reply.leases if str(lease.contact.id) not in busy]
-        self._cache(fresh)
+        fresh = [lease for lease in reply.leases if str(lease.contact.id) not in unwanted]
+        keep = fresh[:missing]
+        self._cache(keep)
         self._dirty = True
-        if len(fresh) < len(reply.leases):
-            self._next_check = 0.0
+        kept = {lease.contact.id for lease in keep}
+        back = [lease.contact.id for lease in reply.leases if lease.contact.id not in kept]
+        if back:
+            self.client.release(back)
 
     def _cache(self, leases: list[Lease]) -> None:
         by_expiry: dict[datetime, list[dict]] = {}

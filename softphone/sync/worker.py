@@ -78,6 +78,7 @@ class SyncWorker:
         )
         journal.use_server_offset(client.clock.known_offset)
         self._wake = threading.Event()
+        self._idle = threading.Event()  # set when an upload pass found nothing to send
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -141,9 +142,10 @@ class SyncWorker:
         while time.monotonic() < deadline:
             if self.journal.counts().waiting == 0:
                 return True
+            self._idle.clear()
             self._flush_all = True
             self._wake.set()
-            time.sleep(0.01)
+            self._idle.wait(min(0.25, max(deadline - time.monotonic(), 0.0)))
         return self.journal.counts().waiting == 0
 
     # -- the loop -------------------------------------------------------------------------
@@ -200,6 +202,7 @@ class SyncWorker:
         items = self.journal.pending(limit=self._batch, now=now)
         if not items:
             self._flush_all = False
+            self._idle.set()
             return False
         uuids = [item.uuid for item in items]
         try:
@@ -212,6 +215,7 @@ class SyncWorker:
         except SyncError as exc:
             self.journal.schedule_retry(uuids, str(exc))
             self._flush_all = False
+            self._idle.set()
             raise
         self._apply(items, results)
         return True
@@ -250,7 +254,15 @@ class SyncWorker:
             return
         if due > 0 and wanted[0] == "logged_out":
             return
-        ack = self.client.presence(*wanted)
+        try:
+            ack = self.client.presence(*wanted)
+        except RequestRejected as exc:  # e.g. a pause reason the campaign does not know
+            with self._lock:
+                if self._presence == wanted:
+                    self._presence = None
+            self._succeeded()
+            self._set(last_error=str(exc))
+            return
         interval = min(float(self.heartbeat_s), float(ack.heartbeat_interval_s or self.heartbeat_s))
         with self._lock:
             if self._presence == wanted:
@@ -271,7 +283,7 @@ class SyncWorker:
             with self._lock:
                 self._releases.update(ids)
             raise
-        self._leases.changed()
+        self._leases.released(ids)
         self._succeeded()
 
     def _probe(self) -> None:

@@ -80,13 +80,18 @@ class Caller:
         return self.live.engine
 
 
-@pytest.fixture
-def caller(live: Live, server_db: str) -> Caller:
-    world = live.setup(contacts=20, callers=1)
+def make_caller(live: Live, server_db: str, contacts: int = 20, **campaign: Any) -> Caller:
+    """A new campaign (``campaign`` overrides its settings) with one caller logged in."""
+    world = live.setup(contacts=contacts, callers=1, **campaign)
     client = SyncClient(live.url, requests.Session())
     reply = client.login(world.callers[0], PASSWORD)
     ids = contact_ids(live.engine, world.campaign_id)
     return Caller(live, world.campaign_id, reply.token, ids, world.callers[0], server_db)
+
+
+@pytest.fixture
+def caller(live: Live, server_db: str) -> Caller:
+    return make_caller(live, server_db)
 
 
 @pytest.fixture
