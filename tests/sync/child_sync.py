@@ -7,7 +7,8 @@ sync worker against the real server, then SIGKILLs itself at one step of a sync.
 Modes: ``before_send`` (killed as the first upload is about to go out), ``after_send`` (the
 server has stored the batch; killed before the reply is read or journaled), ``during_save``
 (killed from a second thread while the main thread saves outcomes back to back),
-``during_sync`` (killed at a random moment while the worker uploads and journals acks).
+``during_ack`` (killed from a second thread within a few milliseconds of starting to
+journal the second batch's acknowledgement).
 Every outcome whose save returned is printed (its UUID, one per line, flushed) first.
 """
 
@@ -54,6 +55,21 @@ def killer(low: float, high: float) -> None:
     die()
 
 
+def kill_during_second_ack(journal: Any) -> None:
+    original = journal.mark_accepted
+    calls = []
+
+    def mark_accepted(uuids: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            threading.Thread(target=killer, args=(0.0, 0.004), daemon=True).start()
+        original(uuids)
+        if len(calls) == 2:
+            time.sleep(5)  # the kill lands during the write or just after it
+
+    journal.mark_accepted = mark_accepted
+
+
 def save(journal: Any, cfg: dict[str, Any], n: int) -> None:
     contacts = cfg["contacts"]
     for i in range(n):
@@ -74,8 +90,8 @@ def main() -> None:
     worker = make_worker(
         cfg["url"], cfg["token"], journal, cfg["campaign_id"], session=session, batch_size=50
     )
-    if mode == "during_sync":
-        threading.Thread(target=killer, args=(0.05, 0.5), daemon=True).start()
+    if mode == "during_ack":
+        kill_during_second_ack(journal)
     worker.start()
     worker.drain(60)
     print("DRAINED", flush=True)  # the kill should have come first

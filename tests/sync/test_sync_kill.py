@@ -2,10 +2,11 @@
 
 A child process saves outcomes and syncs them against the real server, then SIGKILLs
 itself: before the upload goes out, after the server stored it but before the reply is
-journaled, in the middle of saving outcomes, and at a random moment while acks are being
-journaled. Then a new worker on the same journal file finishes the job: the journal opens
-cleanly, every outcome whose save returned is intact, and every outcome in the journal is
-on the server exactly once (the re-sent ones are answered ``duplicate``, never conflict)."""
+journaled, in the middle of saving outcomes (from a second thread), and while the second
+batch's ack is being journaled. Then a new worker on the same journal file finishes the
+job: the journal opens cleanly, every outcome whose save returned is intact, and every
+outcome in the journal is on the server exactly once (the re-sent ones are answered
+``duplicate``, never conflict)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def _run_child(caller, path: Path, mode: str, n: int = 120) -> list[str]:  # typ
 
 @pytest.mark.parametrize(
     ("mode", "on_server_before"),
-    [("before_send", 0), ("after_send", 50), ("during_save", None), ("during_sync", None)],
+    [("before_send", 0), ("after_send", 50), ("during_save", None), ("during_ack", 100)],
 )
 def test_kill_9_at_each_sync_step(caller, tmp_path: Path, mode: str, on_server_before) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "journal.sqlite3"
