@@ -206,3 +206,15 @@ def test_login_dialog_server_field_and_missing_fields(qtbot) -> None:
     assert not fixed.server.isReadOnly()
     fixed.submit()
     assert "user name" in fixed.error_label.text()
+
+
+def test_campaign_commands_have_their_predicates_and_methods_on_the_campaign_view() -> None:
+    from softphone import commands
+    from ui.campaign_view import CampaignView
+
+    campaign_commands = [c for c in commands.COMMANDS if c.target == "workflow"]
+    assert {c.id for c in campaign_commands} >= {"ready", "pause", "save_outcome", "logout"}
+    for command in campaign_commands:
+        assert callable(getattr(CampaignView, command.enabled_when)), command.id
+        if command.method:
+            assert callable(getattr(CampaignView, command.method)), command.id

@@ -34,20 +34,27 @@ def test_plain_number_needs_a_domain() -> None:
 
 
 def test_registry_ids_and_shortcuts_are_unique() -> None:
+    """Unique per target; digits are shared by DTMF (in a call) and the campaign's outcome
+    keys (in wrap-up), which are never enabled at the same time."""
     ids = [c.id for c in commands.COMMANDS]
     assert len(ids) == len(set(ids))
-    keys = [c.shortcut for c in commands.COMMANDS if c.shortcut]
-    assert len(keys) == len(set(keys))
+    for target in ("phone", "workflow"):
+        keys = [c.shortcut for c in commands.COMMANDS if c.shortcut and c.target == target]
+        assert len(keys) == len(set(keys)), target
+    phone_keys = {c.shortcut for c in commands.COMMANDS if c.target == "phone"}
+    campaign_keys = {c.shortcut for c in commands.COMMANDS if c.target == "workflow"}
+    assert phone_keys & campaign_keys == set(commands.DISPOSITION_KEYS)
 
 
 def test_every_call_action_has_a_shortcut_and_a_phone_predicate_and_method() -> None:
     for command in commands.COMMANDS:
-        if command.id in ("settings", "quit"):
+        if command.id in ("settings", "quit") or command.target != "phone":
             continue
         assert command.shortcut, command.id
         assert callable(getattr(Phone, command.enabled_when)), command.id
         assert callable(getattr(Phone, command.method)), command.id
-    assert {c.arg for c in commands.COMMANDS if c.arg} == set(commands.DTMF_DIGITS)
+    phone_args = {c.arg for c in commands.COMMANDS if c.arg and c.target == "phone"}
+    assert phone_args == set(commands.DTMF_DIGITS)
 
 
 def test_run_dispatches_to_the_target() -> None:
