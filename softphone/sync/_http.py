@@ -69,7 +69,7 @@ def read_body(response: requests.Response, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json(raw: bytes, status: int, content_type: str) -> Any:
+def parse_json(raw: bytes, status: int, content_type: str) -> Any:
     if not raw.strip():
         return None
     if "json" not in content_type.lower():

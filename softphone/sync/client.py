@@ -96,7 +96,7 @@ class SyncClient:
             raise _http.transport_error(exc, what) from None
         received = self.clock.local_now()
         status = response.status_code
-        body = _http._json(raw, status, response.headers.get("Content-Type", ""))
+        body = _http.parse_json(raw, status, response.headers.get("Content-Type", ""))
         _http.raise_for_status(status, body, response.headers)
         log.debug("%s %s -> %s", method, path, status)
         return _http.Reply(status, body, sent, received)

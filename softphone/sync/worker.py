@@ -151,28 +151,30 @@ class SyncWorker:
     # -- the loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        self._publish()
         while not self._stopping:
-            try:
+            busy, pause = False, 1.0
+            try:  # never end the thread; a bug or a journal error must not stop sync
+                self._publish()
                 busy = self._step()
-            except Exception as exc:  # never end the thread; a bug must not stop sync
+                self._publish()
+                pause = self._sleep_for()
+            except Exception as exc:
                 log.warning("sync step failed: %s", self._scrub(exc), exc_info=True)
                 self._failed(f"Sync hit an unexpected problem ({type(exc).__name__}).")
-                busy = False
-            self._publish()
+                pause = max(self._retry_at - time.monotonic(), 0.05)
             if not busy and not self._stopping:
-                self._wake.wait(self._sleep_for())
+                self._wake.wait(pause)
                 self._wake.clear()
 
     def _step(self) -> bool:
         """One pass; True when there is more to do at once."""
-        if self._status.auth_required:
-            return False
+        if self._status.auth_required or time.monotonic() < self._retry_at:
+            return False  # waiting for a new token, or backing off after failures
         try:
             self._send_releases()
             self._send_presence()
             busy = self._upload()
-            if not busy and time.monotonic() >= self._retry_at:
+            if not busy:
                 self._leases.keep(force=False)
                 if not self._status.online:
                     self._probe()
@@ -185,11 +187,15 @@ class SyncWorker:
         return busy
 
     def _sleep_for(self) -> float:
+        """Seconds until the next thing is due (``wake()`` cuts it short)."""
         now = time.monotonic()
-        candidates = [max(self._retry_at - now, 0.0) if not self._status.online else 30.0]
+        if self._status.auth_required:
+            return 60.0
+        if now < self._retry_at:
+            return self._retry_at - now
+        candidates = [30.0, self._leases.seconds_to_next_check()]
         if self._presence is not None and self._presence[0] != "logged_out":
             candidates.append(max(self._presence_due - now, 0.0))
-        candidates.append(self._leases.seconds_to_next_check())
         due = self.journal.next_due()
         if due is not None:
             candidates.append(max((due - self.journal.local_now()).total_seconds(), 0.0))
