@@ -19,6 +19,7 @@ import pjsua2 as pj
 from softphone.audio.device import AudioDevice
 from softphone.sip import _pj
 from softphone.sip._media_port import HeadsetPort
+from softphone.sip._monitor import MonitorBridge
 from softphone.sip._scrub import Scrubber
 from softphone.sip.buildinfo import endpoint_facts
 from softphone.sip.events import (
@@ -160,6 +161,7 @@ class Core:
         self.calls: dict[int, _pj.PjCall] = {}
         self.call_account: dict[int, int] = {}
         self.media = CallMedia(self)
+        self.monitor = MonitorBridge(self)
         self.dead: list[_pj.PjCall] = []
         self.thread_id = threading.get_ident()
         self._next_stats = 0.0
@@ -478,7 +480,7 @@ class Core:
     # -- stats -------------------------------------------------------------------------
     def _publish_stats(self) -> None:
         for call_id, call in list(self.calls.items()):
-            if not call.media_active:
+            if not call.media_active or call_id in self.monitor.hidden:
                 continue
             try:
                 idxs = _pj.audio_media_indexes(call)
@@ -519,6 +521,8 @@ class Core:
         self.calls[call_id] = call
         self.call_account[call_id] = account_id
         ci = call.getInfo()
+        if self.monitor.on_invite(call_id, account_id, str(ci.remoteUri), data["headers"]):
+            return  # a supervisor's monitor attempt: answered or refused silently
         self.emit(_pj.incoming_event(call_id, account_id, ci, data))
         self.emit(call.state_event(ci))
         auto_answer = self.account_opts[account_id][2]
@@ -529,7 +533,13 @@ class Core:
             # Clean up first: whoever sees DISCONNECTED finds the recording closed and the
             # id gone from ``active_call_ids``.
             self._forget(call_id)
+        if call_id in self.monitor.hidden:
+            if event.state is CallState.DISCONNECTED:
+                self.monitor.on_ended(call_id)
+            return
         self.emit(event)
+        if event.state is CallState.DISCONNECTED:
+            self.monitor.on_ended(call_id)
 
     def on_media_state(self, call_id: int) -> None:
         call = self.calls.get(call_id)
@@ -538,11 +548,29 @@ class Core:
         call.media_active = bool(_pj.audio_media_indexes(call))
         call.on_hold = _pj.local_hold(call)
         call.srtp_active = call.media_active and _pj.srtp_active(call)
+        hidden = call_id in self.monitor.hidden
         try:
-            self.media.wire(call_id, self.uses_headset(call_id))
+            if not hidden:
+                self.media.wire(call_id, self.uses_headset(call_id))
+            self.monitor.on_media(call_id)
         except pj.Error as err:
             self.emit(_pj_error("media", err, call_id))
-        self.emit(call.state_event())
+        if not hidden:
+            self.emit(call.state_event())
+
+    def on_info(self, call_id: int, headers: tuple, body: str) -> None:
+        self.monitor.on_info(call_id, headers, body)
+
+    def send_info(self, call_id: int, headers: dict[str, str], body: str, ctype: str) -> None:
+        self._do(
+            call_id, "send_info", lambda c: c.sendRequest(_pj.info_request(headers, body, ctype))
+        )
+
+    def set_monitor_gate(self, account_id: int, gate: object) -> None:
+        if gate is None:
+            self.monitor.gates.pop(account_id, None)
+        else:
+            self.monitor.gates[account_id] = gate  # type: ignore[assignment]
 
     def on_dtmf(self, event: DtmfReceived) -> None:
         self.emit(event)

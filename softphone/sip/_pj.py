@@ -64,6 +64,7 @@ class Sink(Protocol):
     def on_media_state(self, call_id: int) -> None: ...
     def on_dtmf(self, event: DtmfReceived) -> None: ...
     def on_transfer(self, event: TransferProgress) -> None: ...
+    def on_info(self, call_id: int, headers: tuple, body: str) -> None: ...
 
 
 class PjLogWriter(pj.LogWriter):
@@ -164,6 +165,20 @@ class PjCall(pj.Call):
         info = prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO
         method = DtmfMethod.SIP_INFO if info else DtmfMethod.RFC4733
         self.sink.on_dtmf(DtmfReceived(self.call_id, str(prm.digit), method))
+
+    def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
+        """Incoming in-dialog INFO (not DTMF, which pjsua handles): forwarded once, while its
+        transaction is TRYING. pjsua answers it (200) after this callback returns."""
+        if prm.e.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        tsx = prm.e.body.tsxState.tsx
+        if tsx.role != pj.PJSIP_ROLE_UAS or tsx.method != "INFO":
+            return
+        if tsx.state != pj.PJSIP_TSX_STATE_TRYING:
+            return
+        whole = str(prm.e.body.tsxState.src.rdata.wholeMsg)
+        body = whole.replace("\r\n", "\n").partition("\n\n")[2]
+        self.sink.on_info(self.call_id, parse_request(whole)["headers"], body)
 
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
         event = TransferProgress(
@@ -282,6 +297,20 @@ def call_op(
         hdr.hName = name
         hdr.hValue = value
         prm.txOption.headers.append(hdr)
+    return prm
+
+
+def info_request(headers: dict[str, str], body: str, ctype: str) -> pj.CallSendRequestParam:
+    prm = pj.CallSendRequestParam()
+    prm.method = "INFO"
+    for name, value in headers.items():
+        hdr = pj.SipHeader()
+        hdr.hName = name
+        hdr.hValue = value
+        prm.txOption.headers.append(hdr)
+    if body:
+        prm.txOption.contentType = ctype or "text/plain"
+        prm.txOption.msgBody = body
     return prm
 
 

@@ -28,7 +28,7 @@ from softphone.audio.device import AudioDevice
 from softphone.sip._core import Core as _Core
 from softphone.sip._scrub import Scrubber
 from softphone.sip.buildinfo import build_info as _build_info
-from softphone.sip.events import EngineError, Event, Transport
+from softphone.sip.events import EngineError, Event, MonitorDecision, Transport
 from softphone.sip.spec import AccountSpec, EndpointSpec
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 Listener = Callable[[Event], None]
 Command = Callable[[], None]
+MonitorGate = Callable[[str | None], MonitorDecision]
 log = logging.getLogger("sampark.sip.engine")
 
 _BUSY_POLL_MS = 10  # while calls exist (DESIGN.md §2)
@@ -250,6 +251,24 @@ class SipEngine:
     def transfer(self, call_id: int, uri: str) -> None:
         self._submit(lambda c: c.transfer(call_id, uri))
 
+    def send_info(
+        self,
+        call_id: int,
+        headers: dict[str, str] | None = None,
+        body: str = "",
+        content_type: str = "",
+    ) -> None:
+        """Send an in-dialog INFO (the supervisor's monitor mode change: the new grant in
+        ``X-Sampark-Monitor``, optionally ``body="mode=barge"``)."""
+        hdrs = dict(headers or {})
+        self._submit(lambda c: c.send_info(call_id, hdrs, body, content_type))
+
+    # -- supervisor monitoring (caller side; docs/monitoring.md) ------------------------
+    def set_monitor_gate(self, account_id: int, gate: MonitorGate | None) -> None:
+        """Decide INVITEs/INFOs carrying X-Sampark-Monitor on this account (SIP thread; the
+        gate must be quick). None: every such INVITE is refused with 403."""
+        self._submit(lambda c: c.set_monitor_gate(account_id, gate))
+
     # -- per-call media (callee side: demo, line checks) ------------------------------
     def play_to_call(self, call_id: int, wav_path: str, loop: bool = False) -> None:
         """Play a WAV file into the call (the far end hears it); replaces any current player."""
@@ -273,7 +292,15 @@ class SipEngine:
         return self._device
 
     def active_call_ids(self) -> list[int]:
-        return sorted(list(self._core.calls)) if self._core else []  # list(): atomic under GIL
+        """The app's calls (monitor calls are hidden: see ``monitor_call_ids``)."""
+        if not self._core:
+            return []
+        hidden = set(self._core.monitor.hidden)
+        return sorted(c for c in list(self._core.calls) if c not in hidden)  # list(): atomic
+
+    def monitor_call_ids(self) -> list[int]:
+        """Active supervisor monitor calls on this (caller's) engine."""
+        return sorted(list(self._core.monitor.sessions)) if self._core else []
 
     @staticmethod
     def build_info() -> dict[str, object]:

@@ -46,6 +46,24 @@ class SrtpMode(enum.Enum):
     MANDATORY = "mandatory"
 
 
+class MonitorMode(enum.StrEnum):
+    """Supervisor monitoring modes (DESIGN.md §3 wiring table)."""
+
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"
+
+
+@dataclass(frozen=True)
+class MonitorDecision:
+    """A monitor gate's answer for one grant (``SipEngine.set_monitor_gate``)."""
+
+    accept: bool
+    mode: MonitorMode | None = None
+    reason: str = ""
+    supervisor_id: int = 0
+
+
 class DtmfMethod(enum.Enum):
     RFC4733 = "rfc4733"
     SIP_INFO = "sip_info"
@@ -161,6 +179,45 @@ class EngineError(Event):
     ts: float = field(default_factory=time.time)
 
 
+@dataclass(frozen=True)
+class MonitorStarted(Event):
+    """A supervisor's monitor call was accepted and wired to the caller's call (caller side)."""
+
+    kind = "monitor_started"
+    call_id: int  # the monitor call (hidden: no CallStateChanged / IncomingCall for it)
+    monitored_call_id: int
+    mode: MonitorMode
+    supervisor_id: int = 0
+    ts: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class MonitorModeChanged(Event):
+    kind = "monitor_mode"
+    call_id: int
+    mode: MonitorMode
+    ts: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class MonitorEnded(Event):
+    kind = "monitor_ended"
+    call_id: int
+    reason: str = ""
+    ts: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class MonitorRefused(Event):
+    """A monitor INVITE or mode-change INFO that was refused (403 or mode kept)."""
+
+    kind = "monitor_refused"
+    remote_uri: str
+    reason: str
+    call_id: int | None = None  # set for a refused INFO on an existing monitor call
+    ts: float = field(default_factory=time.time)
+
+
 __all__ = [
     "CallDirection",
     "CallState",
@@ -171,6 +228,12 @@ __all__ = [
     "Event",
     "IncomingCall",
     "MediaStats",
+    "MonitorDecision",
+    "MonitorEnded",
+    "MonitorMode",
+    "MonitorModeChanged",
+    "MonitorRefused",
+    "MonitorStarted",
     "RegState",
     "RegistrationChanged",
     "SrtpMode",

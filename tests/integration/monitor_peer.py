@@ -1,0 +1,94 @@
+"""A SIP party for the monitoring tests, in its own process (one pjsua2 endpoint per process).
+
+Its headset is a ``ToneDevice`` playing ``--tone`` Hz; what it hears is recorded to the WAV
+named by the last ``record`` command. Commands arrive as JSON lines on stdin:
+
+    {"cmd": "call", "uri": "...", "headers": {...}}        -> prints CALL <id>
+    {"cmd": "info", "call": id, "headers": {...}, "body": "mode=barge"}
+    {"cmd": "record", "path": "/tmp/x.wav"}                 (swaps the ToneDevice)
+    {"cmd": "hangup", "call": id}
+
+Every engine event is printed as ``EVENT <json>``; ``READY <json ports>`` once started. With
+``--answer`` incoming calls are answered at once. Exits when stdin closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+from softphone.audio.files import ToneDevice
+from softphone.sip.engine import SipEngine
+from softphone.sip.events import Event, IncomingCall
+from softphone.sip.spec import AccountSpec, EndpointSpec
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    p.add_argument("--user", required=True)
+    p.add_argument("--domain", required=True)
+    p.add_argument("--registrar", default="")
+    p.add_argument("--rtp-port", type=int, default=40000)
+    p.add_argument("--tone", type=float, required=True)
+    p.add_argument("--answer", action="store_true")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    out_lock = threading.Lock()
+
+    def say(*parts: str) -> None:
+        with out_lock:
+            print(*parts, flush=True)
+
+    engine = SipEngine(
+        EndpointSpec(bind_address="127.0.0.1", rtp_port=args.rtp_port, udp_port=0, tcp_port=None),
+        audio_device=ToneDevice(args.tone, amplitude=0.3),
+    )
+
+    def on_event(event: Event) -> None:
+        say("EVENT", json.dumps(event.to_dict()))
+        if args.answer and isinstance(event, IncomingCall):
+            engine.answer(event.call_id)
+
+    engine.add_listener(on_event)
+    engine.start()
+    spec = AccountSpec(
+        user=args.user,
+        domain=args.domain,
+        password=os.environ.get("SIP_PEER_PASSWORD", ""),
+        registrar=args.registrar,
+        retry_interval_s=2,
+    )
+    account = engine.add_account(spec)
+    say("READY", json.dumps(engine.local_ports))
+    try:
+        for line in sys.stdin:
+            cmd = json.loads(line)
+            run(engine, account, cmd, args.tone, say)
+    finally:
+        engine.stop()
+    return 0
+
+
+def run(engine: SipEngine, account: int, cmd: dict, tone: float, say) -> None:
+    kind = cmd["cmd"]
+    if kind == "call":
+        t0 = time.monotonic()
+        call_id = engine.make_call(account, cmd["uri"], cmd.get("headers") or {})
+        say("CALL", json.dumps({"call": call_id, "t0": t0}))
+    elif kind == "info":
+        engine.send_info(cmd["call"], cmd.get("headers") or {}, cmd.get("body", ""))
+    elif kind == "record":
+        engine.set_audio_device(ToneDevice(tone, amplitude=0.3, record=cmd["path"]))
+    elif kind == "hangup":
+        engine.hangup(cmd["call"])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
