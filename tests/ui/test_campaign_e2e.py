@@ -156,12 +156,19 @@ def rig(tmp_path: Path, qapp, settings, ring) -> Iterator[Rig]:
         server.close()
 
 
-def log_in(qtbot, rig: Rig) -> Any:
+def log_in(qtbot, rig: Rig, wrong_first: bool = False) -> Any:
     dialog = rig.app.show_login()
     qtbot.addWidget(dialog)
     qtbot.waitExposed(dialog)
     assert dialog.server.text() == rig.server.url and dialog.server.isReadOnly()
     qtbot.keyClicks(dialog.username, rig.caller)
+    if wrong_first:
+        qtbot.keyClicks(dialog.password, "not the password")
+        qtbot.keyClick(dialog.password, KEY.Key_Return)
+        assert dialog.busy  # on the login lane; the GUI thread goes on
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=15000)
+        assert dialog.error_label.text() == "Wrong user name or password."
+        assert rig.app.window is None and dialog.isVisible()
     dialog.password.setText(PASSWORD)
     qtbot.keyClick(dialog.password, KEY.Key_Return)
     qtbot.waitUntil(lambda: rig.app.window is not None, timeout=15000)
@@ -191,7 +198,7 @@ def call_and_wrap_up(qtbot, window) -> None:
 
 
 def test_login_call_dispose_by_key_outcome_reaches_the_server(qtbot, rig: Rig) -> None:
-    window = log_in(qtbot, rig)
+    window = log_in(qtbot, rig, wrong_first=True)
     view = window.campaign_view
     assert rig.caller in window.windowTitle()
     call_and_wrap_up(qtbot, window)
