@@ -36,7 +36,7 @@ from softphone.sip.events import CallState, RegState
 from softphone.sip.spec import AccountSpec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from server_live import Live, UvicornThread, World  # noqa: E402
+from server_live import Live, UvicornThread, World
 
 PEER = Path(__file__).resolve().parent / "monitor_peer.py"
 REMOTE_HZ, CALLER_HZ, SUP_HZ = 600.0, 1000.0, 1500.0
