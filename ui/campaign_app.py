@@ -165,7 +165,11 @@ class CampaignApp(QObject):
         if session.sip is None or session.campaign is None:
             raise RuntimeError("this account has no SIP identity or no campaign for this shift")
         account_id = self._add_account(session)
-        journal = Journal(self.journal_path)
+        try:
+            journal = Journal(self.journal_path)
+        except Exception:
+            self.engine.remove_account(account_id)
+            raise
         token, verify = session.token(), self.settings.tls_verify
         http = [requests.Session(), requests.Session()]
         sync_client = SyncClient(session.server_url, http[0], token=token, verify=verify)
@@ -275,5 +279,6 @@ class CampaignApp(QObject):
         shift.window.hide()
         shift.close(self.engine)
         shift.window.deleteLater()
-        self.phone.account_id = None
+        self.phone.account_id = None  # no account until the next login
+        self.phone.commands_changed.emit()
         self.shift_ended.emit()
