@@ -283,13 +283,20 @@ class Journal:
 
     # -- outbox (for the sync worker) -----------------------------------------------------
 
-    def pending(self, limit: int = 100, now: datetime | None = None) -> list[OutboxItem]:
-        """Items due for upload at ``now``, oldest first."""
-        rows = self._read(
-            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY created_at, rowid LIMIT ?",
-            (to_utc_text(now or self._now()), limit),
-        )
+    def pending(
+        self, limit: int = 100, now: datetime | None = None, *, ignore_schedule: bool = False
+    ) -> list[OutboxItem]:
+        """Items due for upload at ``now`` (every waiting one with ``ignore_schedule``),
+        oldest first."""
+        if ignore_schedule:
+            sql = "SELECT * FROM outbox WHERE state = 'pending' ORDER BY created_at, rowid LIMIT ?"
+            rows = self._read(sql, (limit,))
+        else:
+            rows = self._read(
+                "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
+                " ORDER BY created_at, rowid LIMIT ?",
+                (to_utc_text(now or self._now()), limit),
+            )
         return [_item(row) for row in rows]
 
     def problems(self) -> list[OutboxItem]:

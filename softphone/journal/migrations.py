@@ -88,6 +88,7 @@ def _v3(db: sqlite_utils.Database) -> None:
     for column in ("phone", "language", "scheme", "contact_name"):
         db.execute(f"ALTER TABLE outcomes ADD COLUMN {column} TEXT")
     db.execute("CREATE INDEX outcomes_created ON outcomes(created_at)")
+    db.execute("CREATE INDEX outbox_order ON outbox(state, created_at)")
     db.execute("DELETE FROM outbox WHERE kind = 'call'")
     db.execute(
         "UPDATE outbox SET state = 'rejected', reason = 'local: saved by an older version"

@@ -16,8 +16,9 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from softphone.journal import Journal, backoff
@@ -26,8 +27,6 @@ from softphone.sync.errors import AuthError, RequestRejected, ServerError, SyncE
 from softphone.sync.leases import LeaseKeeper
 
 log = logging.getLogger(__name__)
-
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -151,10 +150,11 @@ class SyncWorker:
     # -- the loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
+        with suppress(Exception):
+            self._publish()
         while not self._stopping:
             busy, pause = False, 1.0
             try:  # never end the thread; a bug or a journal error must not stop sync
-                self._publish()
                 busy = self._step()
                 self._publish()
                 pause = self._sleep_for()
@@ -204,8 +204,7 @@ class SyncWorker:
     # -- uploads --------------------------------------------------------------------------
 
     def _upload(self) -> bool:
-        now = FAR_FUTURE if self._flush_all else None
-        items = self.journal.pending(limit=self._batch, now=now)
+        items = self.journal.pending(limit=self._batch, ignore_schedule=self._flush_all)
         if not items:
             self._flush_all = False
             self._idle.set()
