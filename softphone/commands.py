@@ -110,6 +110,14 @@ _CAMPAIGN_COMMANDS = (
         target="workflow",
     ),
     Command(
+        "skip_contact",
+        QT_TRANSLATE_NOOP("Commands", "Skip contact"),
+        "Ctrl+N",
+        "can_skip",
+        method="next_contact",
+        target="workflow",
+    ),
+    Command(
         "dial_pad",
         QT_TRANSLATE_NOOP("Commands", "Dial pad"),
         "Ctrl+D",

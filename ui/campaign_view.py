@@ -153,6 +153,10 @@ class CampaignView(QWidget):
         self.pause_reason = reason
         self.workflow.pause(reason)
 
+    def next_contact(self) -> None:
+        """Skip the contact on screen (its lease goes back) and show the next one."""
+        self.workflow.next_contact()
+
     def dial(self, index: int = 0) -> None:
         self.workflow.dial(index)
 
@@ -185,6 +189,9 @@ class CampaignView(QWidget):
 
     def can_dial_contact(self) -> bool:
         return self.state == "preview" and bool(self.contact_card.phone_buttons)
+
+    def can_skip(self) -> bool:
+        return self.state == "preview"
 
     def can_show_dial_pad(self) -> bool:
         return True

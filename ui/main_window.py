@@ -42,7 +42,7 @@ from ui.settings_dialog import SettingsDialog
 from ui.sync_indicator import SyncIndicator
 
 _CALL_MENU = ("dial", "answer", "reject", "hangup", "hold", "mute", "transfer")
-_CAMPAIGN_MENU = ("ready", "pause", "dial_contact", "save_outcome")
+_CAMPAIGN_MENU = ("ready", "pause", "dial_contact", "skip_contact", "save_outcome")
 MESSAGE_MS = 15000
 
 

@@ -209,6 +209,10 @@
         <translation>संपर्क को कॉल करें</translation>
     </message>
     <message>
+        <source>Skip contact</source>
+        <translation>संपर्क छोड़ें</translation>
+    </message>
+    <message>
         <source>Dial pad</source>
         <translation>डायल पैड</translation>
     </message>

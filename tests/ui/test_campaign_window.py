@@ -168,8 +168,11 @@ def test_dnc_refusal_shows_in_the_status_bar_and_hindi_labels(qtbot, cwindow, wo
     key(qtbot, cwindow, KEY.Key_Return)
     assert "do-not-call" in cwindow.statusBar().currentMessage()
     assert workflow.state is WorkflowState.PREVIEW
-    assert i18n.install(qapp, "hi")
     view = cwindow.campaign_view
+    assert view.contact_card.name_label.text() == "रामेश्वर प्रसाद"
+    key(qtbot, cwindow, KEY.Key_N, Qt.KeyboardModifier.ControlModifier)  # skip
+    assert view.contact_card.name_label.text() == "सुनीता देवी"
+    assert i18n.install(qapp, "hi")
     qtbot.waitUntil(lambda: view.tabs.tabText(0) == "स्क्रिप्ट")
     assert view.wrap_up.buttons[2].text() == "&3  कोई जवाब नहीं"
     assert cwindow.actions["ready"].text() == "तैयार"
