@@ -35,6 +35,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rtp-port", type=int, default=40000)
     p.add_argument("--tone", type=float, required=True)
     p.add_argument("--answer", action="store_true")
+    p.add_argument("--tcp", action="store_true", help="also listen on TCP")
     return p.parse_args(argv)
 
 
@@ -47,7 +48,12 @@ def main(argv: list[str]) -> int:
             print(*parts, flush=True)
 
     engine = SipEngine(
-        EndpointSpec(bind_address="127.0.0.1", rtp_port=args.rtp_port, udp_port=0, tcp_port=None),
+        EndpointSpec(
+            bind_address="127.0.0.1",
+            rtp_port=args.rtp_port,
+            udp_port=0,
+            tcp_port=0 if args.tcp else None,
+        ),
         audio_device=ToneDevice(args.tone, amplitude=0.3),
     )
 

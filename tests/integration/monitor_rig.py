@@ -32,7 +32,7 @@ from server.app import create_app
 from softphone.audio.files import ToneDevice
 from softphone.monitor.grants import GrantVerifier, MemoryJtiStore, grant_gate
 from softphone.sip.engine import SipEngine
-from softphone.sip.events import CallState, RegState
+from softphone.sip.events import CallState, RegState, Transport
 from softphone.sip.spec import AccountSpec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
@@ -139,6 +139,8 @@ class MonitorRig:
     sup: PeerProc | None = None
     call_id: int = 0  # the caller's call with the remote party
     remote_call: int = 0  # the same call on the remote's side
+    remote_transport: Transport = Transport.UDP  # the caller's own call
+    alice_transport: Transport = Transport.UDP  # the caller's Kamailio account (monitor calls)
 
     @property
     def agent_id(self) -> int:
@@ -168,8 +170,9 @@ class MonitorRig:
         self.public_key = caller_http.login_reply["server_public_key"]  # type: ignore[attr-defined]
         self.sup_http = self.live.login(self.world.supervisor)
         self._start_caller()
+        tcp = ["--tcp"] if self.remote_transport is Transport.TCP else []
         self.remote = PeerProc("--user", "remote", "--domain", LOOPBACK, "--tone",
-                               str(REMOTE_HZ), "--answer")  # fmt: skip
+                               str(REMOTE_HZ), "--answer", *tcp)  # fmt: skip
         self.sup = PeerProc(
             "--user", "bob", "--domain", self.kam.domain, "--registrar",
             f"sip:{self.kam.domain}", "--tone", str(SUP_HZ), password=TEST_PASSWORDS["bob"],
@@ -180,14 +183,17 @@ class MonitorRig:
     def _start_caller(self) -> None:
         assert self.kam is not None
         self.device = ToneDevice(CALLER_HZ, amplitude=0.3)
-        self.caller = make_engine(self.events, self.device, tcp_port=None)
+        tcp = 0 if Transport.TCP in (self.remote_transport, self.alice_transport) else None
+        self.caller = make_engine(self.events, self.device, tcp_port=tcp)
         spec = AccountSpec(
             user="alice", domain=self.kam.domain, password=TEST_PASSWORDS["alice"],
             registrar=f"sip:{self.kam.domain}", retry_interval_s=2,
+            transport=self.alice_transport,
         )  # fmt: skip
         self.alice = self.caller.add_account(spec)
         self.events.wait_reg(self.alice, RegState.REGISTERED)
-        self.local = self.caller.add_account(AccountSpec(user="caller", domain=LOOPBACK))
+        local = AccountSpec(user="caller", domain=LOOPBACK, transport=self.remote_transport)
+        self.local = self.caller.add_account(local)
         verifier = GrantVerifier(
             self.public_key, self.agent_id, now=_now, jti_store=MemoryJtiStore(_now)
         )
@@ -196,7 +202,8 @@ class MonitorRig:
     def call_remote(self) -> int:
         """The caller's own call (local account, straight to the remote party), CONFIRMED."""
         assert self.caller is not None and self.remote is not None
-        uri = f"sip:remote@{LOOPBACK}:{self.remote.ports['udp']}"
+        port = self.remote.ports[self.remote_transport.value]
+        uri = f"sip:remote@{LOOPBACK}:{port}"
         self.call_id = self.caller.make_call(self.local, uri)
         self.events.wait_call(self.call_id, CallState.CONFIRMED)
         incoming = self.remote.find(
