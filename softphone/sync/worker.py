@@ -162,6 +162,8 @@ class SyncWorker:
                 log.warning("sync step failed: %s", self._scrub(exc), exc_info=True)
                 self._failed(f"Sync hit an unexpected problem ({type(exc).__name__}).")
                 pause = max(self._retry_at - time.monotonic(), 0.05)
+                with suppress(Exception):
+                    self._publish()
             if not busy and not self._stopping:
                 self._wake.wait(pause)
                 self._wake.clear()
