@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
-from server import api, config, errors, migrate, openapi, schema
+from server import api, config, db, errors, migrate, openapi, schema
 from server.db import make_engine
 from server.security import load_signing_key
 
@@ -39,6 +40,8 @@ def create_app(database_url: str | None = None, run_migrations: bool = True) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # As many request threads as pooled connections: a thread never waits for one.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = db.pool_size()
         yield
         engine.dispose()
 
@@ -55,11 +58,11 @@ def create_app(database_url: str | None = None, run_migrations: bool = True) -> 
     app.state.engine = engine
     app.state.signing_key = load_signing_key(engine)
     errors.install(app)
-    app.include_router(api.router())
+    api.install(app)
     openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app

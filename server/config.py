@@ -5,6 +5,8 @@ an unconfigured ``sampark-server serve`` puts its SQLite file beside the softpho
 
 * ``SAMPARK_SERVER_DATABASE_URL``  SQLAlchemy URL (default: SQLite file in the data folder)
 * ``SAMPARK_DATA_DIR``             data folder override
+* ``SAMPARK_SERVER_TOKEN_CACHE_SECONDS``  token cache lifetime per process (default 5, 0 = off)
+* ``SAMPARK_SERVER_DB_POOL``       database connections (and request threads) per process (8)
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 DATABASE_URL_ENV = "SAMPARK_SERVER_DATABASE_URL"
 TOKEN_TTL_SECONDS = 16 * 3600  # one long shift
 HEARTBEAT_INTERVAL_SECONDS = 15
+# Token look-ups are cached this long per process (a revoked token may still work on another
+# process for this long); 0 turns the cache off.
+TOKEN_CACHE_SECONDS = float(os.environ.get("SAMPARK_SERVER_TOKEN_CACHE_SECONDS", "5"))
 PRESENCE_STALE_SECONDS = 3 * HEARTBEAT_INTERVAL_SECONDS
 MAX_BATCH_ITEMS = 500
 MAX_LEASE_COUNT = 50

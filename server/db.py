@@ -8,6 +8,7 @@ equivalent of PostgreSQL's ``SELECT ... FOR UPDATE SKIP LOCKED``. Read-only work
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,10 +26,43 @@ def read(engine: Engine) -> Iterator[Connection]:
     """A connection for reads only: on SQLite its transaction is a plain (deferred) ``BEGIN``,
     so readers run beside a writer under WAL instead of queueing for the write lock; on
     PostgreSQL it autocommits (each statement its own snapshot, no BEGIN/ROLLBACK)."""
+    if engine.dialect.name == "postgresql":
+        with _autocommit(engine) as conn:
+            yield conn
+        return
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN/ROLLBACK trips
         yield conn.execution_options(**{_READ_ONLY: True})
+
+
+@contextmanager
+def single_write(engine: Engine) -> Iterator[Connection]:
+    """A connection for one writing statement (or a few independent ones): on PostgreSQL
+    each statement commits on its own (no BEGIN/COMMIT round trips); on SQLite a normal
+    ``BEGIN IMMEDIATE`` transaction."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with _autocommit(engine) as conn:
+        yield conn
+
+
+@contextmanager
+def _autocommit(engine: Engine) -> Iterator[Connection]:
+    """A pooled PostgreSQL connection with psycopg's ``autocommit`` switched on for the
+    block. Cheaper than ``execution_options(isolation_level="AUTOCOMMIT")``, which queries
+    and resets the isolation level on every checkout: the heartbeat path runs this once per
+    request. SQLAlchemy's implicit BEGIN/ROLLBACK are then no-ops in the driver."""
+    with engine.connect() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        raw.autocommit = True
+        try:
+            yield conn
+        finally:
+            try:
+                raw.autocommit = False
+            except Exception:  # broken or mid-transaction connection: never reuse it
+                conn.invalidate()
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -48,7 +82,15 @@ def make_engine(url: str) -> Engine:
         _sqlite_immediate_transactions(engine)
         return engine
     # No pre-ping: it costs a round trip per checkout; stale connections are recycled instead.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    # ``pool_size()`` connections per process, matching the request threads (server.app), so
+    # no request waits for a connection and overflow connections are rarely opened.
+    size = pool_size()
+    return create_engine(url, pool_size=size, max_overflow=size, pool_recycle=1800)
+
+
+def pool_size() -> int:
+    """Connections kept per server process (``SAMPARK_SERVER_DB_POOL``, default 8)."""
+    return max(1, int(os.environ.get("SAMPARK_SERVER_DB_POOL", "8")))
 
 
 def _sqlite_immediate_transactions(engine: Engine) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import JSON, Connection, Engine, bindparam, select
 
 from server import campaigns as rules
 from server import db, phones, schema
@@ -30,10 +30,14 @@ S = schema.ItemStatus
 
 @dataclass
 class _Batch:
+    """One batch in its transaction: the campaigns and (locked) contacts it touches."""
+
     conn: Connection
     user: CurrentUser
     now: datetime
     campaigns: dict[int, Any] = field(default_factory=dict)
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    stored: dict[str, str] = field(default_factory=dict)  # uuid → payload hash, so far
 
     def campaign(self, campaign_id: int) -> Any:
         if campaign_id not in self.campaigns:
@@ -42,46 +46,92 @@ class _Batch:
         return self.campaigns[campaign_id]
 
 
+@dataclass
+class _Item:
+    index: int
+    item: schema.OutcomeIn
+    digest: str
+
+
+class _RacedError(Exception):
+    """Another request stored one of this batch's UUIDs after we looked: start again."""
+
+
+ATTEMPTS = 3
+
+
 def ingest(engine: Engine, user: CurrentUser, items: list[dict[str, Any]]) -> list[Any]:
     """Answer every item, in the order sent, storing the batch in one transaction.
 
-    Items are processed sorted by contact and UUID so that concurrent batches take row
-    locks in the same order (no deadlocks between overlapping re-sends).
+    A handful of statements per batch, whatever its size: one look-up of the UUIDs already
+    stored, one ``SELECT … FOR UPDATE`` of the contacts (in id order, so concurrent batches
+    lock in the same order and cannot deadlock), one ``INSERT … ON CONFLICT DO NOTHING``
+    (executemany: psycopg pipelines it), one ``UPDATE`` per touched contact (executemany).
+    Items are judged in (contact, UUID) order, as if stored one after the other. If the
+    insert stored fewer rows than expected, a concurrent request stored one of the UUIDs
+    in between: the transaction is rolled back and the batch judged again.
     """
-    order = sorted(range(len(items)), key=lambda i: _lock_key(items[i]))
-    results: list[Any] = [None] * len(items)
-    with engine.begin() as conn:
-        batch = _Batch(conn, user, db.now())
-        for i in order:
-            results[i] = _one(batch, items[i])
-    return results
+    answered: list[Any] = [None] * len(items)
+    valid = _validate(items, answered)
+    for _attempt in range(ATTEMPTS):
+        results = list(answered)
+        try:
+            with engine.begin() as conn:
+                _store_batch(conn, user, valid, results)
+            return results
+        except _RacedError:
+            continue
+    raise ApiError(409, "concurrent_upload", "the same outcomes are being stored; retry")
 
 
-def _lock_key(raw: dict[str, Any]) -> tuple[int, str]:
-    contact = raw.get("contact_id")
-    return (contact if isinstance(contact, int) else 0, str(raw.get("uuid")))
+def _store_batch(
+    conn: Connection, user: CurrentUser, valid: list[_Item], results: list[Any]
+) -> None:
+    batch = _Batch(conn, user, db.now())
+    batch.stored = _existing(conn, {str(v.item.uuid) for v in valid})
+    batch.contacts = _lock_contacts(conn, {v.item.contact_id for v in valid})
+    fresh = [v for v in valid if not _judge(batch, v, results)]
+    if fresh:
+        rows = [_row(batch, v.item, v.digest) for v in fresh]
+        if _insert(conn, rows) != len(rows):
+            raise _RacedError
+    _apply_all(batch, fresh, results)
+
+
+def _validate(items: list[dict[str, Any]], results: list[Any]) -> list[_Item]:
+    """Parse every item; invalid ones are answered now. The rest in (contact, UUID) order."""
+    valid = []
+    for i, raw in enumerate(items):
+        try:
+            item = schema.OutcomeIn.model_validate(raw)
+        except ValidationError as exc:
+            hint = raw.get("uuid") if isinstance(raw.get("uuid"), str) else None
+            results[i] = _result(hint, S.rejected, "invalid_payload: " + _summary(exc))
+            continue
+        valid.append(_Item(i, item, payload_hash(item)))
+    valid.sort(key=lambda v: (v.item.contact_id, str(v.item.uuid)))
+    return valid
+
+
+def _judge(batch: _Batch, v: _Item, results: list[Any]) -> bool:
+    """Answer ``v`` if it is a duplicate, a conflict or invalid; False if it is to be stored."""
+    uuid = str(v.item.uuid)
+    known = batch.stored.get(uuid)
+    if known is not None:
+        results[v.index] = _result(uuid, S.duplicate if known == v.digest else S.conflict)
+        return True
+    reason = _check(batch, v.item)
+    if reason:
+        results[v.index] = _result(uuid, S.rejected, reason)
+        return True
+    batch.stored[uuid] = v.digest  # a repeat later in this batch is a duplicate
+    return False
 
 
 def _result(uuid: Any, status: schema.ItemStatus, reason: str | None = None) -> Any:
     return schema.OutcomeResult(
         uuid=str(uuid) if uuid is not None else None, status=status, reason=reason
     )
-
-
-def _one(batch: _Batch, raw: dict[str, Any]) -> schema.OutcomeResult:
-    hint = raw.get("uuid") if isinstance(raw.get("uuid"), str) else None
-    try:
-        item = schema.OutcomeIn.model_validate(raw)
-    except ValidationError as exc:
-        return _result(hint, S.rejected, "invalid_payload: " + _summary(exc))
-    digest = payload_hash(item)
-    known = _existing(batch.conn, item)
-    if known is not None:
-        return _result(item.uuid, S.duplicate if known == digest else S.conflict)
-    reason = _check(batch, item)
-    if reason:
-        return _result(item.uuid, S.rejected, reason)
-    return _store(batch, item, digest)
 
 
 def _summary(exc: ValidationError) -> str:
@@ -101,17 +151,54 @@ def payload_hash(item: schema.OutcomeIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _existing(conn: Connection, item: schema.OutcomeIn) -> str | None:
-    query = select(outcomes.c.payload_hash).where(outcomes.c.uuid == str(item.uuid))
-    return conn.execute(query).scalar()
+def _existing(conn: Connection, uuids: set[str]) -> dict[str, str]:
+    if not uuids:
+        return {}
+    rows = conn.execute(_EXISTING, {"uuids": sorted(uuids)})
+    return {row.uuid: row.payload_hash for row in rows}
+
+
+_EXISTING = select(outcomes.c.uuid, outcomes.c.payload_hash).where(
+    outcomes.c.uuid.in_(bindparam("uuids", expanding=True))
+)
+
+
+_CONTACT_COLUMNS = (
+    contacts.c.id,
+    contacts.c.campaign_id,
+    contacts.c.attempts,
+    contacts.c.last_attempt_at,
+    contacts.c.last_disposition,
+    contacts.c.callback_at,
+    contacts.c.callback_user_id,
+    contacts.c.status,
+    contacts.c.lease_owner,
+    contacts.c.lease_expires_at,
+)
+
+
+_LOCK_CONTACTS = (
+    select(*_CONTACT_COLUMNS)
+    .where(contacts.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(contacts.c.id)
+    .with_for_update()
+)
+
+
+def _lock_contacts(conn: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The batch's contacts, locked until commit (PostgreSQL; SQLite holds the write lock)."""
+    if not ids:
+        return {}
+    rows = conn.execute(_LOCK_CONTACTS, {"ids": sorted(ids)})
+    return {row.id: dict(row._mapping) for row in rows}
 
 
 def _check(batch: _Batch, item: schema.OutcomeIn) -> str | None:
     campaign = batch.campaign(item.campaign_id)
     if campaign is None:
         return "unknown_campaign"
-    query = select(contacts.c.campaign_id).where(contacts.c.id == item.contact_id)
-    if batch.conn.execute(query).scalar() != item.campaign_id:
+    contact = batch.contacts.get(item.contact_id)
+    if contact is None or contact["campaign_id"] != item.campaign_id:
         return "unknown_contact: not in this campaign"
     codes = {d.code for d in rules.dispositions(campaign)}
     if item.disposition not in codes:
@@ -125,15 +212,27 @@ def _check(batch: _Batch, item: schema.OutcomeIn) -> str | None:
     return None
 
 
-def _store(batch: _Batch, item: schema.OutcomeIn, digest: str) -> schema.OutcomeResult:
-    values = _row(batch, item, digest)
-    stmt = insert_outcome(batch.conn).values(**values).returning(outcomes.c.uuid)
-    inserted = batch.conn.execute(stmt).first()  # rowcount is not reliable on every driver
-    if inserted is None:  # a concurrent request stored the same UUID first
-        known = _existing(batch.conn, item)
-        return _result(item.uuid, S.duplicate if known == digest else S.conflict)
-    _apply(batch, item)
-    return _result(item.uuid, S.accepted)
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows`` (skipping UUIDs already stored); how many were inserted.
+
+    PostgreSQL: psycopg's ``executemany`` of the compiled statement (pipelined; its row
+    count is exact, SQLAlchemy's multi-row insert reports -1). SQLite: the writer holds the
+    database lock since the batch's first statement, so nothing can race the insert.
+    """
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert_outcome(conn), rows)
+        return len(rows)
+    sql = _PG_INSERT.get(conn.dialect)
+    if sql is None:
+        columns = [c.name for c in outcomes.c]
+        stmt = insert_outcome(conn).compile(dialect=conn.dialect, column_keys=columns)
+        sql = _PG_INSERT[conn.dialect] = str(stmt)
+    params = [row | {key: json.dumps(row[key]) for key in _JSON_COLUMNS} for row in rows]
+    return int(conn.exec_driver_sql(sql, params).rowcount)  # type: ignore[arg-type]
+
+
+_JSON_COLUMNS = [c.name for c in outcomes.c if isinstance(c.type, JSON)]
+_PG_INSERT: dict[Any, str] = {}
 
 
 def insert_outcome(conn: Connection) -> Any:
@@ -165,32 +264,61 @@ def _row(batch: _Batch, item: schema.OutcomeIn, digest: str) -> dict[str, Any]:
     }
 
 
-def _apply(batch: _Batch, item: schema.OutcomeIn) -> None:
-    """Update the contact: attempts, final state, callback, lease; DNC list on ``dnc``."""
-    conn, ended = batch.conn, db.to_db(item.ended_at)
-    row = conn.execute(select(contacts).where(contacts.c.id == item.contact_id)).first()
-    if row is None:
-        raise ApiError(409, "contact_vanished", "contact removed during ingest")
+def _apply_all(batch: _Batch, stored: list[_Item], results: list[Any]) -> None:
+    """Answer the stored items and write each touched contact once (and the DNC list)."""
+    touched: dict[int, dict[str, Any]] = {}
+    dnc_phones: set[str] = set()
+    for v in stored:  # already in (contact, UUID) order
+        results[v.index] = _result(v.item.uuid, S.accepted)
+        touched[v.item.contact_id] = _apply(batch, v.item)
+        if v.item.disposition == "dnc":
+            dnc_phones.add(phones.normalise(v.item.phone) or v.item.phone)
+    if touched:
+        batch.conn.execute(_CONTACT_UPDATE, [_update_params(c) for c in touched.values()])
+    if dnc_phones:
+        rows = [
+            {"phone": phone, "reason": "caller: do not call", "added_by": batch.user.id}
+            | {"added_at": batch.now}
+            for phone in sorted(dnc_phones)
+        ]
+        batch.conn.execute(db.insert_ignore(batch.conn.engine, dnc), rows)
+
+
+_UPDATED = (
+    "attempts",
+    "last_attempt_at",
+    "last_disposition",
+    "callback_at",
+    "callback_user_id",
+    "status",
+    "lease_owner",
+    "lease_expires_at",
+)
+_CONTACT_UPDATE = (
+    contacts.update()
+    .where(contacts.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _UPDATED})
+)
+
+
+def _update_params(contact: dict[str, Any]) -> dict[str, Any]:
+    return {"b_id": contact["id"]} | {f"b_{name}": contact[name] for name in _UPDATED}
+
+
+def _apply(batch: _Batch, item: schema.OutcomeIn) -> dict[str, Any]:
+    """Apply one stored outcome to its (locked, in-memory) contact: attempts, final state,
+    callback, lease. Returns the contact."""
+    row, ended = batch.contacts[item.contact_id], db.to_db(item.ended_at)
     final = {d.code for d in rules.dispositions(batch.campaign(item.campaign_id)) if d.final}
-    values: dict[str, Any] = {"attempts": row.attempts + 1}
-    newest = row.last_attempt_at is None or ended >= row.last_attempt_at  # type: ignore[operator]
-    if newest:
-        values.update(last_attempt_at=ended, last_disposition=item.disposition)
+    row["attempts"] += 1
+    last = row["last_attempt_at"]
+    if last is None or ended >= last:  # type: ignore[operator]
         is_callback = item.disposition == "callback"
-        values["callback_at"] = db.to_db(item.callback_at) if is_callback else None
-        values["callback_user_id"] = batch.user.id if is_callback else None
+        row.update(last_attempt_at=ended, last_disposition=item.disposition)
+        row["callback_at"] = db.to_db(item.callback_at) if is_callback else None
+        row["callback_user_id"] = batch.user.id if is_callback else None
     if item.disposition in final:
-        values["status"] = "done"
-    if row.lease_owner == batch.user.id:
-        values.update(lease_owner=None, lease_expires_at=None)
-    conn.execute(contacts.update().where(contacts.c.id == row.id).values(**values))
-    if item.disposition == "dnc":
-        phone = phones.normalise(item.phone) or item.phone
-        conn.execute(
-            db.insert_ignore(conn.engine, dnc).values(
-                phone=phone,
-                reason="caller: do not call",
-                added_by=batch.user.id,
-                added_at=batch.now,
-            )
-        )
+        row["status"] = "done"
+    if row["lease_owner"] == batch.user.id:
+        row.update(lease_owner=None, lease_expires_at=None)
+    return row

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from server import campaigns as rules
 from server import config, db, schema
-from server.deps import EngineDep, UserDep
+from server.deps import EngineDep, UserDep, token_cache
 from server.errors import ApiError
 from server.security import new_token, public_key_b64, verify_password
 from server.tables import centres, presence, tokens, users
@@ -106,8 +106,10 @@ def _sip(user: Any) -> schema.SipIdentity | None:
 
 
 @router.post("/logout", status_code=204, response_class=Response)
-def logout(user: UserDep, engine: EngineDep) -> Response:
-    """Revoke this token and mark the user logged out."""
+def logout(user: UserDep, engine: EngineDep, request: Request) -> Response:
+    """Revoke this token and mark the user logged out. Other server processes may still
+    accept the token for up to 5 s (their token cache)."""
+    token_cache(request).evict(user.token_digest)
     with engine.begin() as conn:
         conn.execute(delete(tokens).where(tokens.c.token_hash == user.token_digest))
         conn.execute(
@@ -115,10 +117,11 @@ def logout(user: UserDep, engine: EngineDep) -> Response:
             .where(presence.c.user_id == user.id)
             .values(state="logged_out", reason=None, contact_id=None, updated_at=db.now())
         )
+    token_cache(request).evict(user.token_digest)  # again: a request may have re-cached it
     return Response(status_code=204)
 
 
 @router.get("/time", response_model=schema.ServerTime)
-def server_time() -> Any:
+async def server_time() -> Any:
     """Server time (UTC), for clients to learn their clock offset."""
     return schema.ServerTime(server_time=db.utc(db.now()))

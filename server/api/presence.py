@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
+import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter
-from sqlalchemy import case, select
+from fastapi import APIRouter, Request
+from sqlalchemy import Engine, bindparam, case, select
 
 from server import config, db, schema
 from server.campaigns import DEFAULT_PAUSE_REASONS
-from server.deps import CurrentUser, EngineDep, SupervisorDep, UserDep
+from server.deps import EngineDep, SupervisorDep, UserDep
 from server.errors import ApiError
 from server.tables import campaigns, centres, contacts, presence, users
 
@@ -18,26 +21,55 @@ router = APIRouter(tags=["presence"])
 
 
 @router.post("/presence", response_model=schema.PresenceAck)
-def heartbeat(body: schema.PresenceIn, user: UserDep, engine: EngineDep) -> Any:
+def heartbeat(body: schema.PresenceIn, user: UserDep, request: Request) -> Any:
     """Report the caller's state; send every ``heartbeat_interval_s`` seconds. An agent
     not heard from for three intervals is shown as logged out. ``on_call`` / ``wrap_up``
     with a ``contact_id`` the caller holds also extends that lease."""
+    engine: Engine = request.app.state.engine  # not a dependency: this is the hottest path
     now = db.now()
-    with engine.begin() as conn:
-        if body.state == schema.PresenceState.paused:
-            allowed = _pause_reasons(conn, user)
-            if body.reason not in allowed:
-                raise ApiError(422, "bad_pause_reason", f"pause reason must be one of {allowed}")
-        values = {
-            "user_id": user.id,
-            "state": body.state.value,
-            "reason": body.reason,
-            "contact_id": body.contact_id,
-            "since": now,
-            "updated_at": now,
-        }
-        stmt = db.upsert(engine, presence)
-        stmt = stmt.values(**values).on_conflict_do_update(
+    busy = body.contact_id is not None and body.state in _BUSY
+    policy = None
+    if body.state == schema.PresenceState.paused or busy:
+        policy = _centre_policy(engine, user.centre_id)
+    if body.state == schema.PresenceState.paused:
+        allowed = list((policy and policy.pause_reasons) or DEFAULT_PAUSE_REASONS)
+        if body.reason not in allowed:
+            raise ApiError(422, "bad_pause_reason", f"pause reason must be one of {allowed}")
+    values = {
+        "user_id": user.id,
+        "state": body.state.value,
+        "reason": body.reason,
+        "contact_id": body.contact_id,
+        "now": now,
+    }
+    with db.single_write(engine) as conn:  # autocommitted statements on PostgreSQL
+        conn.execute(_upsert(engine), values)
+        if busy:
+            _keep_lease(conn, policy, user.id, body.contact_id, now)  # type: ignore[arg-type]
+    return schema.PresenceAck(
+        state=body.state,
+        server_time=db.utc(now),
+        heartbeat_interval_s=config.HEARTBEAT_INTERVAL_SECONDS,
+    )
+
+
+_BUSY = (schema.PresenceState.on_call, schema.PresenceState.wrap_up)
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(engine: Engine) -> Any:
+    """The presence UPSERT, built once per dialect (its SQL is then compiled once too)."""
+    name = engine.dialect.name
+    if name not in _UPSERTS:
+        stmt = db.upsert(engine, presence).values(
+            user_id=bindparam("user_id"),
+            state=bindparam("state"),
+            reason=bindparam("reason"),
+            contact_id=bindparam("contact_id"),
+            since=bindparam("now"),
+            updated_at=bindparam("now"),
+        )
+        _UPSERTS[name] = stmt.on_conflict_do_update(
             index_elements=[presence.c.user_id],
             set_={
                 "state": stmt.excluded.state,
@@ -50,43 +82,72 @@ def heartbeat(body: schema.PresenceIn, user: UserDep, engine: EngineDep) -> Any:
                 ),
             },
         )
-        conn.execute(stmt)
-        if body.contact_id is not None and body.state in _BUSY:
-            _keep_lease(conn, user.id, body.contact_id, now)
-    return schema.PresenceAck(
-        state=body.state,
-        server_time=db.utc(now),
-        heartbeat_interval_s=config.HEARTBEAT_INTERVAL_SECONDS,
+    return _UPSERTS[name]
+
+
+@dataclass(frozen=True)
+class _Policy:
+    campaign_id: int | None
+    lease_seconds: int | None
+    pause_reasons: list[str] | None
+
+
+_POLICY_SECONDS = 5.0
+_policies: weakref.WeakKeyDictionary[Engine, dict[int | None, tuple[float, _Policy]]] = (
+    weakref.WeakKeyDictionary()
+)
+_POLICY_QUERY = (
+    select(centres.c.campaign_id, campaigns.c.lease_seconds, campaigns.c.pause_reasons)
+    .select_from(centres.outerjoin(campaigns, centres.c.campaign_id == campaigns.c.id))
+    .where(centres.c.id == bindparam("centre_id"))
+)
+
+
+def _centre_policy(engine: Engine, centre_id: int | None) -> _Policy | None:
+    """The centre's campaign, lease length and pause reasons, cached for 5 s per process."""
+    cached = _policies.setdefault(engine, {})
+    hit = cached.get(centre_id)
+    if hit is not None and time.monotonic() - hit[0] < _POLICY_SECONDS:
+        return hit[1]
+    with db.read(engine) as conn:
+        row = conn.execute(_POLICY_QUERY, {"centre_id": centre_id}).first()
+    policy = None if row is None else _Policy(*row)
+    if policy is not None:
+        cached[centre_id] = (time.monotonic(), policy)
+    return policy
+
+
+_EXTEND = (
+    contacts.update()
+    .where(
+        contacts.c.id == bindparam("b_contact"),
+        contacts.c.lease_owner == bindparam("b_user"),
+        contacts.c.campaign_id == bindparam("b_campaign"),
     )
+    .values(lease_expires_at=bindparam("b_expires"))
+)
 
 
-_BUSY = (schema.PresenceState.on_call, schema.PresenceState.wrap_up)
-
-
-def _keep_lease(conn: Any, user_id: int, contact_id: int, now: datetime) -> None:
-    """A call or wrap-up in progress keeps the caller's lease on that contact alive."""
+def _keep_lease(
+    conn: Any, policy: _Policy | None, user_id: int, contact_id: int, now: datetime
+) -> None:
+    """A call or wrap-up in progress keeps the caller's lease on that contact alive: one
+    UPDATE when the contact is in the centre's campaign, else a look-up of its campaign."""
+    if policy is not None and policy.campaign_id is not None and policy.lease_seconds:
+        expires = now + timedelta(seconds=policy.lease_seconds)
+        params = {"b_contact": contact_id, "b_user": user_id, "b_expires": expires}
+        if conn.execute(_EXTEND, {**params, "b_campaign": policy.campaign_id}).rowcount:
+            return
     query = (
-        select(campaigns.c.lease_seconds)
+        select(campaigns.c.id, campaigns.c.lease_seconds)
         .join(contacts, contacts.c.campaign_id == campaigns.c.id)
         .where(contacts.c.id == contact_id, contacts.c.lease_owner == user_id)
     )
-    seconds = conn.execute(query).scalar()
-    if seconds is not None:
-        conn.execute(
-            contacts.update()
-            .where(contacts.c.id == contact_id, contacts.c.lease_owner == user_id)
-            .values(lease_expires_at=now + timedelta(seconds=seconds))
-        )
-
-
-def _pause_reasons(conn: Any, user: CurrentUser) -> list[str]:
-    query = (
-        select(campaigns.c.pause_reasons)
-        .join(centres, centres.c.campaign_id == campaigns.c.id)
-        .where(centres.c.id == user.centre_id)
-    )
-    reasons = conn.execute(query).scalar()
-    return list(reasons or DEFAULT_PAUSE_REASONS)
+    row = conn.execute(query).first()
+    if row is not None and (policy is None or row.id != policy.campaign_id):
+        expires = now + timedelta(seconds=row.lease_seconds)
+        params = {"b_contact": contact_id, "b_user": user_id, "b_expires": expires}
+        conn.execute(_EXTEND, {**params, "b_campaign": row.id})
 
 
 @router.get("/presence", response_model=list[schema.AgentPresence])
