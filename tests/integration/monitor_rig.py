@@ -55,6 +55,7 @@ class PeerProc:
         )  # fmt: skip
         self.events: list[dict] = []
         self.calls: list[dict] = []
+        self.heard: list[float] = []  # --detect: monotonic times the tone was first heard
         self.ports: dict[str, int] = {}
         self._cv = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
@@ -69,6 +70,8 @@ class PeerProc:
                     self.events.append({**json.loads(rest), "rx_at": time.monotonic()})
                 elif kind == "CALL":
                     self.calls.append(json.loads(rest))
+                elif kind == "HEARD":
+                    self.heard.append(json.loads(rest)["t"])
                 elif kind == "READY":
                     self.ports = json.loads(rest)
                 self._cv.notify_all()
@@ -175,7 +178,8 @@ class MonitorRig:
                                str(REMOTE_HZ), "--answer", *tcp)  # fmt: skip
         self.sup = PeerProc(
             "--user", "bob", "--domain", self.kam.domain, "--registrar",
-            f"sip:{self.kam.domain}", "--tone", str(SUP_HZ), password=TEST_PASSWORDS["bob"],
+            f"sip:{self.kam.domain}", "--tone", str(SUP_HZ), "--detect", str(CALLER_HZ),
+            password=TEST_PASSWORDS["bob"],
         )  # fmt: skip
         self.sup.find(lambda e: e["event"] == "registration" and e["state"] == "registered")
         return self
