@@ -145,6 +145,9 @@ def test_client_clock_skew(caller, tmp_path: Path, hours: int) -> None:  # type:
     assert abs((_ended_at(caller.engine, early) - (true_now + skew)).total_seconds()) < 60
     assert_exactly_once(caller.engine, caller.campaign_id, journal_outcome_uuids(journal))
     journal.close()
+    with open_journal(tmp_path / "skewed.sqlite3", now=now) as reopened:  # after a restart,
+        remembered = reopened.server_offset()  # offline: the offset is still known
+        assert remembered is not None and abs((remembered + skew).total_seconds()) < 5
 
 
 class CountingSession(requests.Session):
