@@ -372,7 +372,8 @@ class Journal:
         order, without those that already have an outcome waiting to sync."""
         rows = self._read(
             "SELECT data FROM contacts WHERE lease_expires_at > ? AND contact_id NOT IN"
-            " (SELECT o.contact_id FROM outcomes o JOIN outbox b ON b.uuid = o.uuid)"
+            " (SELECT o.contact_id FROM outcomes o JOIN outbox b ON b.uuid = o.uuid"
+            " WHERE b.state = 'pending')"
             " ORDER BY leased_at, rowid",
             (to_utc_text(now or self.server_now()),),
         )
@@ -397,9 +398,11 @@ class Journal:
             )
 
     def contacts_with_unsynced_outcomes(self) -> set[str]:
-        """Contact ids (as text) with an outcome still in the outbox: never offered again."""
+        """Contact ids (as text) with an outcome waiting to sync: not offered again until the
+        server has it (a rejected outcome does not count: the server never saw it)."""
         rows = self._read(
             "SELECT DISTINCT o.contact_id FROM outcomes o JOIN outbox b ON b.uuid = o.uuid"
+            " WHERE b.state = 'pending'"
         )
         return {str(row["contact_id"]) for row in rows}
 
