@@ -59,6 +59,27 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("auto_dial_uri", bool, False, "Dial tel:/sip: links without confirming", machine=True),
     Option("log_level", str, "INFO", "Python log level"),
+    Option(
+        "monitor_backend",
+        str,
+        "builtin",
+        "Supervisor monitoring: builtin (signed grants, the caller's softphone bridges) | pbx "
+        "(dial the PBX's feature codes below)",
+        machine=True,
+        choices=("builtin", "pbx"),
+    ),
+    Option(
+        "pbx_listen_code", str, "*222", "PBX feature code to listen (+ extension)", machine=True
+    ),
+    Option("pbx_whisper_code", str, "*223", "PBX feature code to whisper", machine=True),
+    Option("pbx_barge_code", str, "*224", "PBX feature code to barge in", machine=True),
+    Option(
+        "show_monitor_indicator",
+        bool,
+        True,
+        "Centre policy: the caller sees when a supervisor is listening",
+        machine=True,
+    ),
 )
 
 _BY_NAME = {o.name: o for o in OPTIONS}

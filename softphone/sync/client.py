@@ -26,6 +26,7 @@ from softphone.sync.wire import (
     LeaseReleaseResponse,
     LeaseResponse,
     LoginResponse,
+    MonitorGrantOut,
     OutcomeBatchResponse,
     OutcomeResult,
     PresenceAck,
@@ -190,6 +191,14 @@ class SyncClient:
         if contact_id is not None:
             body["contact_id"] = int(contact_id)
         result: PresenceAck = self._call("POST", "/presence", "presence", PresenceAck, json=body)
+        return result
+
+    def monitor_grant(self, agent_id: int, mode: str) -> MonitorGrantOut:
+        """A signed grant to listen / whisper / barge on a caller (supervisors only)."""
+        body = {"agent_id": int(agent_id), "mode": str(mode)}
+        result: MonitorGrantOut = self._call(
+            "POST", "/monitor-grants", "a monitor grant", MonitorGrantOut, json=body
+        )
         return result
 
     def dnc(self) -> list[DncEntry]:
