@@ -117,6 +117,16 @@ def test_grant_signed_by_a_different_key(rig: MonitorRig, caplog) -> None:
     attempt_refused(rig, token, "bad_signature", caplog)
 
 
+def test_no_gate_on_the_account_refuses_even_a_real_grant(rig: MonitorRig, caplog) -> None:
+    assert rig.caller is not None
+    gate = rig.caller._core.monitor.gates[rig.alice]  # type: ignore[union-attr]
+    rig.caller.set_monitor_gate(rig.alice, None)
+    try:
+        attempt_refused(rig, rig.grant("listen"), "monitoring_disabled", caplog)
+    finally:
+        rig.caller.set_monitor_gate(rig.alice, gate)
+
+
 def test_header_absent_is_a_normal_incoming_call(rig: MonitorRig) -> None:
     """No X-Sampark-Monitor: today's behaviour (IncomingCall, ringing), even mid-call."""
     assert rig.sup is not None and rig.caller is not None
