@@ -332,6 +332,10 @@ def _print(results: list[dict], db_outcomes: int, args: argparse.Namespace) -> N
         )
     mix = results[-1]["median_run"]["by_kind"]
     print(f"mix of one run: {mix}; CPU in % of one core (server = all workers)")
+    for r in results:
+        kinds = r["median_run"]["by_kind_ms"].items()
+        text = ", ".join(f"{k} {v['p50']:.0f}/{v['p99']:.0f}" for k, v in sorted(kinds))
+        print(f"  {r['workers']} workers, p50/p99 ms by kind: {text}")
     print(f"load average before / after: {args.load_before} / {_load()}")
     accepted = sum(r["items_accepted"] for r in results)
     sent = sum(r["items_sent"] for r in results)

@@ -40,6 +40,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.latencies: list[float] = []
+        self.by_kind_latencies: dict[str, list[float]] = {}
         self.by_kind: dict[str, int] = {}
         self.statuses: dict[int, int] = {}
         self.errors: list[str] = []
@@ -133,7 +134,9 @@ async def _connection(mix: Mix, conn_no: int, deadline: float, stats: Stats) -> 
             start = time.perf_counter()
             writer.write(raw)
             status, body = await _read_reply(reader)
-            stats.latencies.append(time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            stats.latencies.append(elapsed)
+            stats.by_kind_latencies.setdefault(kind, []).append(elapsed)
             stats.by_kind[kind] = stats.by_kind.get(kind, 0) + 1
             stats.statuses[status] = stats.statuses.get(status, 0) + 1
             if status >= 300 and len(stats.errors) < 5:
@@ -176,6 +179,10 @@ async def run(cfg: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": _percentile(lat, 0.50) * 1000,
         "p99_ms": _percentile(lat, 0.99) * 1000,
         "by_kind": stats.by_kind,
+        "by_kind_ms": {
+            kind: {"p50": _percentile(v, 0.5) * 1000, "p99": _percentile(v, 0.99) * 1000}
+            for kind, v in ((k, sorted(v)) for k, v in stats.by_kind_latencies.items())
+        },
         "statuses": {str(k): v for k, v in stats.statuses.items()},
         "non_2xx": sum(v for k, v in stats.statuses.items() if not 200 <= k < 300),
         "errors": stats.errors,

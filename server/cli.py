@@ -1,7 +1,7 @@
 """``sampark-server``: serve the API, seed the demo data, import contacts, migrate.
 
     sampark-server serve [--database-url URL] [--host H] [--port P] [--workers N]
-                         [--ssl-certfile PEM --ssl-keyfile PEM]
+                         [--access-log] [--ssl-certfile PEM --ssl-keyfile PEM]
     sampark-server seed-demo [--database-url URL] [--json] [--calling-window HH:MM-HH:MM]
                              [--retry-gap-seconds N]
     sampark-server import-contacts FILE.csv --campaign ID [--strict] [--database-url URL]
@@ -31,8 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: CPU count)"
+    )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--access-log", action="store_true", help="log every request (slower)")
     serve.add_argument("--ssl-certfile", type=Path, help="PEM certificate: serve HTTPS")
     serve.add_argument("--ssl-keyfile", type=Path, help="PEM private key for --ssl-certfile")
     seed = sub.add_parser("seed-demo", help="create the demo centre, campaign and users")
@@ -87,8 +90,9 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         factory=True,
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=args.workers or os.cpu_count() or 1,
         log_level=args.log_level,
+        access_log=args.access_log,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
     )
