@@ -8,6 +8,9 @@ caller's SIP account from the session's identity (password from the keyring), th
 the workflow (leases handed back, presence logged_out, token forgotten), closes the window and
 shows the login screen again. Nothing here blocks the GUI thread: login runs on the login
 dialog's lane, HTTP on the net lanes, journal writes on the db lane.
+
+A supervisor (or admin) login opens the supervisor's board window instead
+(``ui.supervisor_shift.build_supervisor_shift``); logout works the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from ui.audio_devices import DeviceProvider
     from ui.login_dialog import LoginDialog
     from ui.main_window import MainWindow
+    from ui.supervisor_shift import SupervisorShift
 
 log = logging.getLogger("sampark.campaign_app")
 
@@ -87,6 +91,7 @@ class CampaignApp(QObject):
         login: Callable[[str, str, str], Any] | None = None,
         lease_ahead: int = 20,
         worker_options: dict[str, Any] | None = None,
+        board_options: dict[str, Any] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -97,13 +102,15 @@ class CampaignApp(QObject):
         self.registers = registers
         self.lease_ahead = lease_ahead
         self.worker_options = dict(worker_options or {})  # e.g. retry_base_s in tests
+        self.board_options = dict(board_options or {})  # BoardStream options (tests)
         self._login = login
         self.dialog: LoginDialog | None = None
-        self.shift: Shift | None = None
+        self.shift: Shift | SupervisorShift | None = None
         self._auth_prompted = False
 
     @property
-    def window(self) -> MainWindow | None:
+    def window(self) -> Any:
+        """The shift's window: the caller's ``MainWindow`` or the ``SupervisorWindow``."""
         return self.shift.window if self.shift is not None else None
 
     # -- login -----------------------------------------------------------------------
@@ -127,20 +134,27 @@ class CampaignApp(QObject):
         return dialog
 
     # -- a shift ---------------------------------------------------------------------
-    def start_shift(self, session: Session) -> Shift | None:
-        """Build the shift's parts and show the campaign window; a problem is shown in the
-        login dialog (never a traceback)."""
+    def start_shift(self, session: Session) -> Shift | SupervisorShift | None:
+        """Build the shift's parts and show the campaign window (the board window for a
+        supervisor); a problem is shown in the login dialog (never a traceback)."""
+        from ui.supervisor_shift import build_supervisor_shift, is_supervisor
+
         try:
-            shift = self._build_shift(session)
+            if is_supervisor(session):
+                shift: Shift | SupervisorShift = build_supervisor_shift(self, session)
+            else:
+                shift = self._build_shift(session)
         except Exception as exc:
             log.exception("the shift could not start")
             self._shift_failed(exc)
             return None
         self.shift = shift
         shift.window.logout_requested.connect(self.logout)
-        shift.workflow.sync_status_changed.connect(self._check_auth)
+        if isinstance(shift, Shift):
+            shift.workflow.sync_status_changed.connect(self._check_auth)
         shift.window.show()
-        shift.worker.start()
+        if isinstance(shift, Shift):
+            shift.worker.start()
         self.dialog = None
         self.shift_started.emit(shift)
         return shift
@@ -256,6 +270,11 @@ class CampaignApp(QObject):
         shift = self.shift
         if shift is None:
             return False
+        if not isinstance(shift, Shift):
+            shift.logout()
+            self.show_login(shift.session.username)
+            self.end_shift()
+            return True
         shift.workflow.logout()
         if str(shift.workflow.state) != "logged_out":
             return False
@@ -266,7 +285,9 @@ class CampaignApp(QObject):
     def close(self) -> None:
         """At exit: end the shift as a logout would (best effort), then release it."""
         shift = self.shift
-        if shift is not None and str(shift.workflow.state) not in ("dialing", "in_call"):
+        if shift is not None and not isinstance(shift, Shift):
+            shift.logout()
+        elif shift is not None and str(shift.workflow.state) not in ("dialing", "in_call"):
             shift.workflow.logout()
         self.end_shift()
         if self.dialog is not None:

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
+import urllib3
 
 log = logging.getLogger("sampark.monitor.board")
 
@@ -406,10 +407,20 @@ class BoardStream:
 
 
 def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: one socket read at a time (``read1``), chunked or not, so an
+    event is handled as soon as its bytes are in (``iter_content`` would wait to fill its
+    buffer, or for the end of a body without chunked encoding)."""
+    raw = response.raw
     try:
-        yield from response.iter_content(chunk_size=None)
-    except (AttributeError, OSError) as exc:  # the socket was cut by stop()
-        raise _DroppedError("The board feed was closed.") from exc
+        while True:
+            data = raw.read1(65536)
+            if not data:
+                return
+            yield data
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise _DroppedError("The board feed went silent.") from exc
+    except (urllib3.exceptions.HTTPError, AttributeError, ValueError, OSError) as exc:
+        raise _DroppedError("The board feed was cut.") from exc  # or closed by stop()
 
 
 def _refusal(status: int) -> str:
