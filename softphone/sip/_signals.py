@@ -17,6 +17,10 @@ from softphone.sip.events import (
     Event,
     IncomingCall,
     MediaStats,
+    MonitorEnded,
+    MonitorModeChanged,
+    MonitorRefused,
+    MonitorStarted,
     RegistrationChanged,
     TransferProgress,
 )
@@ -30,6 +34,7 @@ SIGNAL_NAMES = (
     "dtmf_received",
     "transfer_progressed",
     "error_raised",
+    "monitor_changed",
 )
 
 
@@ -43,6 +48,7 @@ class EngineSignals(QObject):
     dtmf_received = Signal(object)  # DtmfReceived
     transfer_progressed = Signal(object)  # TransferProgress
     error_raised = Signal(object)  # EngineError
+    monitor_changed = Signal(object)  # MonitorStarted / ModeChanged / Ended / Refused
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,6 +63,10 @@ class EngineSignals(QObject):
             DtmfReceived: self.dtmf_received,
             TransferProgress: self.transfer_progressed,
             EngineError: self.error_raised,
+            MonitorStarted: self.monitor_changed,
+            MonitorModeChanged: self.monitor_changed,
+            MonitorEnded: self.monitor_changed,
+            MonitorRefused: self.monitor_changed,
         }
 
     def emit_event(self, event: Event) -> None:

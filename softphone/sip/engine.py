@@ -101,6 +101,7 @@ class SipEngine:
     dtmf_received = _signal("dtmf_received")  # DtmfReceived
     transfer_progressed = _signal("transfer_progressed")  # TransferProgress
     error_raised = _signal("error_raised")  # EngineError
+    monitor_changed = _signal("monitor_changed")  # MonitorStarted/ModeChanged/Ended/Refused
 
     def __init__(
         self,

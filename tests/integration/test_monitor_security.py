@@ -66,6 +66,11 @@ def assert_call_untouched(rig: MonitorRig, since: float) -> None:
     changed = [e for e in rig.events.of(CallStateChanged, call_id=rig.call_id) if e.ts > since]
     assert changed == [], changed
     assert not [e for e in rig.events.of(IncomingCall) if e.ts > since]
+    remote_changes = [
+        e for e in rig.remote.events
+        if e["event"] == "call_state" and e["call_id"] == rig.remote_call and e["ts"] > since
+    ]  # fmt: skip
+    assert remote_changes == [], remote_changes  # the remote saw no re-INVITE either
     assert rig.caller._core.calls[rig.call_id].state is CallState.CONFIRMED  # type: ignore[union-attr]
     frames, rx = rig.device.stats.frames_in, rig.remote.rx_packets(rig.remote_call)
     rig.events.wait_for(
