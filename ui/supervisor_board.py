@@ -205,8 +205,13 @@ class BoardFilter(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_text(self, text: str) -> None:
+        if not hasattr(self, "endFilterChange"):  # Qt < 6.10
+            self.needle = text.strip().casefold()
+            self.invalidateFilter()
+            return
+        self.beginFilterChange()
         self.needle = text.strip().casefold()
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self.needle:

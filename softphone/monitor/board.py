@@ -302,6 +302,10 @@ class BoardStream:
         self._thread = threading.Thread(target=self._run, name="sampark-board", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the thread to end (from any thread, even its own); ``stop`` also waits."""
+        self._stop.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         """End the stream at once (the blocked read is cut) and join the thread."""
         self._stop.set()

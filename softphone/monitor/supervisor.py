@@ -192,10 +192,22 @@ class SupervisorSession(QObject):
 
     # -- the board -----------------------------------------------------------------------
     def start(self) -> None:
-        if self.stream is not None:
-            self.stream.on_snapshot = self._snapshot_arrived.emit
-            self.stream.on_link = self._link_arrived.emit
-            self.stream.start()
+        stream = self.stream
+        if stream is None:
+            return
+
+        def forward(signal: Any) -> Callable[[object], None]:
+            def emit(value: object) -> None:  # on the stream thread
+                try:
+                    signal.emit(value)
+                except RuntimeError:  # this session was deleted without close()
+                    stream.request_stop()
+
+            return emit
+
+        stream.on_snapshot = forward(self._snapshot_arrived)
+        stream.on_link = forward(self._link_arrived)
+        stream.start()
 
     def close(self) -> None:
         """Stop monitoring and the board feed (the window closes, the supervisor logs out)."""
