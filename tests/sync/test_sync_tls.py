@@ -60,7 +60,11 @@ def tls_url(caller, tmp_path: Path) -> Iterator[tuple[str, Path]]:  # type: igno
     cert, key = _self_signed(tmp_path)
     sock = reserve_port()
     config = uvicorn.Config(
-        caller.live.app, log_level="warning", ssl_certfile=str(cert), ssl_keyfile=str(key)
+        caller.live.app,
+        log_level="warning",
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -79,8 +83,9 @@ def tls_url(caller, tmp_path: Path) -> Iterator[tuple[str, Path]]:  # type: igno
 
 def test_certificate_is_verified_by_default(caller, tls_url) -> None:  # type: ignore[no-untyped-def]
     url, cert = tls_url
-    with pytest.raises(TransportError, match="secure connection"):
-        SyncClient(url, requests.Session()).login(caller.username, PASSWORD)
-    trusted = SyncClient(url, requests.Session(), verify=str(cert))
-    assert trusted.login(caller.username, PASSWORD).token
-    assert trusted.time().server_time is not None
+    with requests.Session() as session, pytest.raises(TransportError, match="secure connection"):
+        SyncClient(url, session).login(caller.username, PASSWORD)
+    with requests.Session() as session:
+        trusted = SyncClient(url, session, verify=str(cert))
+        assert trusted.login(caller.username, PASSWORD).token
+        assert trusted.time().server_time is not None

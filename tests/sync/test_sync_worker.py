@@ -76,7 +76,7 @@ def test_presence_heartbeat_and_release(caller, journal: Journal) -> None:  # ty
 
 
 def test_leases_running_low_are_renewed_not_replaced(live, server_db, journal: Journal) -> None:  # type: ignore[no-untyped-def]
-    short = make_caller(live, server_db, contacts=6, lease_seconds=3)
+    short = make_caller(live, server_db, contacts=6, lease_seconds=2)
     worker = make_worker(
         short.url,
         short.token,
@@ -98,7 +98,7 @@ def test_leases_running_low_are_renewed_not_replaced(live, server_db, journal: J
             timeout=10,
             what="renewed leases",
         )
-        time.sleep(3.5)  # longer than one lease: still the same three, renewed each time
+        time.sleep(2.5)  # longer than one lease: still the same three, renewed each time
         assert {c["id"] for c in journal.leased_contacts()} == ids
         assert set(_held(short.engine, short.campaign_id)) == ids
     finally:
