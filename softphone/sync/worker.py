@@ -90,7 +90,6 @@ class SyncWorker:
         self._releases: set[int] = set()
         self._status = SyncStatus(False, 0, 0, 0, None, None)
         self._emitted: SyncStatus | None = None
-        self._online_seen = False
 
     # -- commands (any thread) ------------------------------------------------------------
 
