@@ -1,0 +1,241 @@
+"""Listen / Whisper / Barge / Stop from the board window with real parts: the supervisor's
+engine in this process, the real central server (uvicorn, SQLite) issuing grants, and a real
+caller's softphone in a subprocess (its own pjsua2 endpoint, the real ``GrantVerifier`` gate,
+in a call of its own: tests/ui/supervisor_caller_peer.py). The PBX backend is checked against
+sipp, which records the INVITE's Request-URI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from netports import free_port, free_rtp_base
+from PySide6.QtCore import Qt
+from supervisor_standin import board_row
+
+from server.app import create_app
+from softphone.campaign.lanes import Lane
+from softphone.monitor.board import BoardSnapshot
+from softphone.monitor.supervisor import PBX, PbxCodes, Phase, SupervisorSession
+from softphone.sip.events import MonitorMode
+from softphone.sync.client import SyncClient
+from ui.supervisor_window import SupervisorWindow
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+from server_live import Live, UvicornThread
+
+HERE = Path(__file__).resolve().parent
+UAS_ANSWER = HERE.parent / "integration" / "sipp" / "uas-answer.xml"
+CLICK = Qt.MouseButton.LeftButton
+
+
+class CallerPeer:
+    """The caller's softphone process; collects its Monitor* events."""
+
+    def __init__(self, public_key: str, agent_id: int) -> None:
+        cmd = [sys.executable, str(HERE / "supervisor_caller_peer.py"), public_key, str(agent_id)]
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True,
+        )  # fmt: skip
+        self.events: list[dict] = []
+        self.port = 0
+        self._cv = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait(lambda: self.port > 0, 20, "caller ready")
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            kind, _, rest = line.partition(" ")
+            with self._cv:
+                if kind == "EVENT":
+                    self.events.append(json.loads(rest))
+                elif kind == "READY":
+                    self.port = json.loads(rest)["port"]
+                self._cv.notify_all()
+
+    def wait(self, cond, timeout: float = 10.0, what: str = "peer") -> None:
+        with self._cv:
+            if not self._cv.wait_for(cond, timeout):
+                raise AssertionError(f"timed out waiting for {what}; events: {self.events}")
+
+    def kinds(self) -> list[tuple[str, str]]:
+        with self._cv:
+            return [(e["event"], e.get("mode") or e.get("reason", "")) for e in self.events]
+
+    def wait_event(self, kind: str, detail: str = "") -> None:
+        self.wait(lambda: any(k == kind and detail in d for k, d in self.kinds()), 10, kind)
+
+    @property
+    def uri(self) -> str:
+        return f"sip:caller@127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Live]:
+    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}")
+    thread = UvicornThread(app).start()
+    live = Live(app, thread)
+    yield live
+    live.close()
+    thread.stop()
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def room(server: Live) -> Iterator[dict]:
+    """Two callers and a supervisor of one centre, a caller of another centre, and the first
+    caller's softphone in a call."""
+    world = server.setup(contacts=0, callers=2)
+    elsewhere = server.setup(contacts=0, callers=1)
+    sup = server.login(world.supervisor).login_reply  # type: ignore[attr-defined]
+    http = requests.Session()
+    client = SyncClient(server.url, http, token=sup["token"])
+    ids = [world.user_ids[name] for name in world.callers]
+    peer = CallerPeer(sup["server_public_key"], ids[0])
+    try:
+        yield {"client": client, "ids": ids, "peer": peer,
+               "stranger": elsewhere.user_ids[elsewhere.callers[0]]}  # fmt: skip
+    finally:
+        peer.close()
+        http.close()
+
+
+def open_board(qtbot, line, settings, session: SupervisorSession, rows: list[dict]):
+    window = SupervisorWindow(session, line.engine, settings, username="Sup")
+    session.setParent(window)
+    qtbot.addWidget(window, before_close_func=lambda _w: session.close())
+    window.show()
+    session.apply_snapshot(BoardSnapshot.from_dict({"version": 1, "agents": rows}))
+    return window
+
+
+def button(window: SupervisorWindow, agent_id: int, name: str):
+    buttons = window.board.buttons_for(agent_id)
+    assert buttons is not None
+    return buttons.buttons[name]
+
+
+def test_listen_whisper_barge_stop_against_a_real_caller(qtbot, line, settings, room) -> None:
+    peer, client, (agent, _other) = room["peer"], room["client"], room["ids"]
+    lane = Lane("net")
+    session = SupervisorSession(line.engine, line.agent, client, lane)
+    rows = [board_row(agent, "asha", "on_call", call_seconds=3, sip_uri=peer.uri)]
+    window = open_board(qtbot, line, settings, session, rows)
+    try:
+        t0 = time.monotonic()
+        qtbot.mouseClick(button(window, agent, "listen"), CLICK)
+        assert session.status.phase == Phase.GRANTING
+        assert not button(window, agent, "whisper").isEnabled()  # busy until connected
+        qtbot.waitUntil(lambda: session.status.phase == Phase.CONNECTED, timeout=10000)
+        listen_s = time.monotonic() - t0
+        peer.wait_event("monitor_started", "listen")
+        assert session.status.mode is MonitorMode.LISTEN
+        assert button(window, agent, "listen").isChecked()
+        assert not button(window, agent, "listen").isEnabled()
+        assert (
+            button(window, agent, "whisper").isEnabled()
+            and button(window, agent, "stop").isEnabled()
+        )
+        assert "Listening to Asha" in window.monitor_label.text()
+        call_id = session.call_id
+        for mode in (MonitorMode.WHISPER, MonitorMode.BARGE):
+            qtbot.mouseClick(button(window, agent, mode.value), CLICK)
+            qtbot.waitUntil(
+                lambda m=mode: session.status == (agent, m, Phase.CONNECTED), timeout=10000
+            )
+            peer.wait_event("monitor_mode", mode.value)
+            assert session.call_id == call_id  # switched by INFO, no redial
+        assert "In the call with Asha" in window.monitor_label.text()
+        qtbot.mouseClick(button(window, agent, "stop"), CLICK)
+        assert session.status.agent_id is None
+        peer.wait_event("monitor_ended")
+        assert [k for k, _d in peer.kinds()] == [
+            "monitor_started", "monitor_mode", "monitor_mode", "monitor_ended",
+        ]  # fmt: skip
+        assert listen_s < 3.0
+    finally:
+        session.close()
+        lane.shutdown()
+
+
+def test_refusals_become_sentences(qtbot, line, settings, room) -> None:
+    peer, client, (_agent, other) = room["peer"], room["client"], room["ids"]
+    lane = Lane("net")
+    session = SupervisorSession(line.engine, line.agent, client, lane)
+    problems: list[str] = []
+    session.problem.connect(problems.append)
+    rows = [
+        # the server grants for "other", but the softphone at this address is agent's: 403
+        board_row(other, "bablu", "on_call", call_seconds=3, sip_uri=peer.uri),
+        # a caller of another centre: the server refuses the grant
+        board_row(room["stranger"], "zara", "on_call", call_seconds=3, sip_uri=peer.uri),
+    ]
+    window = open_board(qtbot, line, settings, session, rows)
+    try:
+        qtbot.mouseClick(button(window, other, "listen"), CLICK)
+        qtbot.waitUntil(lambda: bool(problems), timeout=10000)
+        assert "refused the monitoring request (403)" in problems[-1]
+        assert session.status.agent_id is None and session.call_id is None
+        peer.wait_event("monitor_refused", "wrong_agent")
+        qtbot.mouseClick(button(window, room["stranger"], "barge"), CLICK)
+        qtbot.waitUntil(lambda: len(problems) == 2, timeout=10000)
+        assert problems[-1] == "The server does not allow monitoring Zara."
+        assert session.status.agent_id is None
+        assert "Zara" in window.statusBar().currentMessage()
+        assert [k for k, _d in peer.kinds()] == ["monitor_refused"]  # no second attempt
+    finally:
+        session.close()
+        lane.shutdown()
+
+
+def test_pbx_backend_dials_feature_codes(qtbot, line, settings, tmp_path: Path) -> None:
+    port, messages = free_port(), tmp_path / "uas.msg"
+    cmd = ["sipp", "-sf", str(UAS_ANSWER), "-i", "127.0.0.1", "-p", str(port),
+           "-mp", str(free_rtp_base()), "-m", "2", "-nostdin", "-rtp_echo",
+           "-timeout", "30s", "-trace_msg", "-message_file", str(messages)]  # fmt: skip
+    sipp = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    session = SupervisorSession(
+        line.engine, line.agent, None, Lane("net"), backend=PBX,
+        pbx_codes=PbxCodes("*222", "*223", "*224"),
+    )  # fmt: skip
+    rows = [board_row(11, "asha", "on_call", call_seconds=3, sip_uri=f"sip:1001@127.0.0.1:{port}")]
+    window = open_board(qtbot, line, settings, session, rows)
+    try:
+        time.sleep(0.3)  # let sipp bind
+        qtbot.mouseClick(button(window, 11, "listen"), CLICK)
+        qtbot.waitUntil(lambda: session.status.phase == Phase.CONNECTED, timeout=10000)
+        first = session.call_id
+        qtbot.mouseClick(button(window, 11, "whisper"), CLICK)  # another code: a new call
+        qtbot.waitUntil(
+            lambda: session.status == (11, MonitorMode.WHISPER, Phase.CONNECTED), timeout=10000
+        )
+        assert session.call_id != first
+        qtbot.mouseClick(window.stop_button, CLICK)
+        assert sipp.wait(15) == 0
+        text = messages.read_text(errors="replace")
+        uris = [line.split()[1] for line in text.splitlines() if line.startswith("INVITE ")]
+        assert uris == [f"sip:*2221001@127.0.0.1:{port}", f"sip:*2231001@127.0.0.1:{port}"]
+        assert "X-Sampark-Monitor" not in text  # no grant involved
+    finally:
+        session.close()
+        if sipp.poll() is None:
+            sipp.kill()
+            sipp.wait()
