@@ -337,6 +337,14 @@ def _print(results: list[dict], db_outcomes: int, args: argparse.Namespace) -> N
         text = ", ".join(f"{k} {v['p50']:.0f}/{v['p99']:.0f}" for k, v in sorted(kinds))
         print(f"  {r['workers']} workers, p50/p99 ms by kind: {text}")
     print(f"load average before / after: {args.load_before} / {_load()}")
+    for r in results:
+        m, hz = r["median_run"], r["healthz"]
+        server, pg = _per_req(m, "server_cpu_pct"), _per_req(m, "postgres_cpu_pct")
+        gen, peer = _per_req(m, "cpu_pct_of_core"), _per_req(hz, "server_cpu_pct")
+        print(
+            f"  {r['workers']} workers, CPU per request: server {server}, PostgreSQL {pg}, "
+            f"generator {gen}; /healthz: server {peer}"
+        )
     accepted = sum(r["items_accepted"] for r in results)
     sent = sum(r["items_sent"] for r in results)
     verdict = "ok" if db_outcomes == accepted == sent else "MISMATCH"
@@ -345,6 +353,11 @@ def _print(results: list[dict], db_outcomes: int, args: argparse.Namespace) -> N
     for r in results:
         for err in r["errors"]:
             print(f"  error ({r['workers']} workers): {err}")
+
+
+def _per_req(run: dict, key: str) -> str:
+    """CPU time per request in ms (less sensitive to the machine's other load than req/s)."""
+    return f"{run[key] / 100 / max(run['rps'], 1e-9) * 1000:.2f} ms"
 
 
 def _load() -> str:
