@@ -50,17 +50,13 @@ MODE_BUTTONS = (
 )
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("BoardModel", text)
-
-
 def state_label(row: BoardRow) -> str:
     labels = {
-        "ready": _tr("Ready"),
-        "on_call": _tr("On call"),
-        "wrap_up": _tr("Wrap-up"),
-        "paused": _tr("Paused"),
-        "logged_out": _tr("Logged out"),
+        "ready": QCoreApplication.translate("BoardModel", "Ready"),
+        "on_call": QCoreApplication.translate("BoardModel", "On call"),
+        "wrap_up": QCoreApplication.translate("BoardModel", "Wrap-up"),
+        "paused": QCoreApplication.translate("BoardModel", "Paused"),
+        "logged_out": QCoreApplication.translate("BoardModel", "Logged out"),
     }
     label = labels.get(row.state, row.state)
     return f"{label} ({row.reason})" if row.state == "paused" and row.reason else label
@@ -123,14 +119,14 @@ class BoardModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         titles = {
-            "caller": _tr("Caller"),
-            "state": _tr("State"),
-            "time": _tr("Time"),
-            "contact": _tr("Contact"),
-            "role": _tr("Role"),
-            "booth": _tr("Booth"),
-            "quality": _tr("Quality"),
-            "monitor": _tr("Monitor"),
+            "caller": QCoreApplication.translate("BoardModel", "Caller"),
+            "state": QCoreApplication.translate("BoardModel", "State"),
+            "time": QCoreApplication.translate("BoardModel", "Time"),
+            "contact": QCoreApplication.translate("BoardModel", "Contact"),
+            "role": QCoreApplication.translate("BoardModel", "Role"),
+            "booth": QCoreApplication.translate("BoardModel", "Booth"),
+            "quality": QCoreApplication.translate("BoardModel", "Quality"),
+            "monitor": QCoreApplication.translate("BoardModel", "Monitor"),
         }
         return titles[COLUMNS[section]]
 
@@ -152,7 +148,7 @@ class BoardModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column == "quality" and row.quality:
             q = row.quality
             return (
-                _tr("Loss %1 %, jitter %2 ms")
+                QCoreApplication.translate("BoardModel", "Loss %1 %, jitter %2 ms")
                 .replace("%1", f"{q.loss_pct or 0:.1f}")
                 .replace("%2", f"{q.jitter_ms or 0:.0f}")
             )
@@ -257,10 +253,10 @@ class MonitorButtons(QWidget):
 
     def retranslate(self) -> None:
         labels = {
-            "listen": _tr("Listen"),
-            "whisper": _tr("Whisper"),
-            "barge": _tr("Barge"),
-            "stop": _tr("Stop"),
+            "listen": QCoreApplication.translate("BoardModel", "Listen"),
+            "whisper": QCoreApplication.translate("BoardModel", "Whisper"),
+            "barge": QCoreApplication.translate("BoardModel", "Barge"),
+            "stop": QCoreApplication.translate("BoardModel", "Stop"),
         }
         for name, button in self.buttons.items():
             button.setText(labels[name])

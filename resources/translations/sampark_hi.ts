@@ -2,6 +2,81 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="hi_IN">
 <context>
+    <name>BoardModel</name>
+    <message>
+        <source>Ready</source>
+        <translation>तैयार</translation>
+    </message>
+    <message>
+        <source>On call</source>
+        <translation>कॉल पर</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>रैप-अप</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>विराम</translation>
+    </message>
+    <message>
+        <source>Logged out</source>
+        <translation>लॉग आउट</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>कॉलर</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>स्थिति</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>समय</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>संपर्क व्यक्ति</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>भूमिका</translation>
+    </message>
+    <message>
+        <source>Booth</source>
+        <translation>बूथ</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>गुणवत्ता</translation>
+    </message>
+    <message>
+        <source>Monitor</source>
+        <translation>निगरानी</translation>
+    </message>
+    <message>
+        <source>Loss %1 %, jitter %2 ms</source>
+        <translation>हानि %1 %, जिटर %2 ms</translation>
+    </message>
+    <message>
+        <source>Listen</source>
+        <translation>सुनें</translation>
+    </message>
+    <message>
+        <source>Whisper</source>
+        <translation>फुसफुसाएँ</translation>
+    </message>
+    <message>
+        <source>Barge</source>
+        <translation>शामिल हों</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>रोकें</translation>
+    </message>
+</context>
+<context>
     <name>CallPanel</name>
     <message>
         <source>No call</source>
@@ -484,6 +559,25 @@
     </message>
 </context>
 <context>
+    <name>MonitorIndicator</name>
+    <message>
+        <source>Supervisor is listening</source>
+        <translation>पर्यवेक्षक सुन रहे हैं</translation>
+    </message>
+    <message>
+        <source>Supervisor is listening and can talk to you</source>
+        <translation>पर्यवेक्षक सुन रहे हैं और आपसे बात कर सकते हैं</translation>
+    </message>
+    <message>
+        <source>Supervisor has joined the call</source>
+        <translation>पर्यवेक्षक कॉल में शामिल हैं</translation>
+    </message>
+    <message>
+        <source>The other party hears the supervisor only in barge mode.</source>
+        <translation>सामने वाला व्यक्ति पर्यवेक्षक को केवल &quot;शामिल हों&quot; मोड में सुनता है।</translation>
+    </message>
+</context>
+<context>
     <name>Phone</name>
     <message>
         <source>Not ready to dial</source>
@@ -577,6 +671,108 @@
     <message>
         <source>Cancel</source>
         <translation>रद्द करें</translation>
+    </message>
+</context>
+<context>
+    <name>Supervisor</name>
+    <message>
+        <source>%1 is not on a call that can be monitored.</source>
+        <translation>%1 ऐसी कॉल पर नहीं हैं जिसकी निगरानी हो सके।</translation>
+    </message>
+    <message>
+        <source>No SIP account for monitoring on this PC.</source>
+        <translation>इस पीसी पर निगरानी के लिए कोई SIP खाता नहीं है।</translation>
+    </message>
+    <message>
+        <source>The server does not allow monitoring %1.</source>
+        <translation>सर्वर %1 की निगरानी की अनुमति नहीं देता।</translation>
+    </message>
+    <message>
+        <source>No monitor grant from the server: %1</source>
+        <translation>सर्वर से निगरानी अनुमति नहीं मिली: %1</translation>
+    </message>
+    <message>
+        <source>%1&apos;s softphone refused the monitoring request (403).</source>
+        <translation>%1 के सॉफ़्टफ़ोन ने निगरानी अनुरोध अस्वीकार किया (403)।</translation>
+    </message>
+    <message>
+        <source>%1&apos;s softphone could not be reached: %2</source>
+        <translation>%1 के सॉफ़्टफ़ोन तक नहीं पहुँच सके: %2</translation>
+    </message>
+    <message>
+        <source>%1&apos;s softphone refused the mode change; the mode stays as it was.</source>
+        <translation>%1 के सॉफ़्टफ़ोन ने मोड बदलना अस्वीकार किया; मोड पहले जैसा है।</translation>
+    </message>
+    <message>
+        <source>%1&apos;s softphone did not confirm the mode change; the mode stays as it was.</source>
+        <translation>%1 के सॉफ़्टफ़ोन ने मोड बदलने की पुष्टि नहीं की; मोड पहले जैसा है।</translation>
+    </message>
+    <message>
+        <source>Monitoring of %1 ended.</source>
+        <translation>%1 की निगरानी समाप्त हुई।</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorWindow</name>
+    <message>
+        <source>Board live</source>
+        <translation>बोर्ड चालू</translation>
+    </message>
+    <message>
+        <source>Board offline — retrying</source>
+        <translation>बोर्ड ऑफ़लाइन — फिर से कोशिश हो रही है</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>जुड़ रहे हैं…</translation>
+    </message>
+    <message>
+        <source>Not monitoring</source>
+        <translation>निगरानी नहीं हो रही</translation>
+    </message>
+    <message>
+        <source>Listening to %1</source>
+        <translation>%1 को सुन रहे हैं</translation>
+    </message>
+    <message>
+        <source>Whispering to %1</source>
+        <translation>%1 से फुसफुसा रहे हैं</translation>
+    </message>
+    <message>
+        <source>In the call with %1</source>
+        <translation>%1 के साथ कॉल में</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>%1 से जुड़ रहे हैं…</translation>
+    </message>
+    <message>
+        <source>(changing mode…)</source>
+        <translation>(मोड बदल रहा है…)</translation>
+    </message>
+    <message>
+        <source>Sampark — supervisor</source>
+        <translation>संपर्क — पर्यवेक्षक</translation>
+    </message>
+    <message>
+        <source>Filter: name, booth or state</source>
+        <translation>छाँटें: नाम, बूथ या स्थिति</translation>
+    </message>
+    <message>
+        <source>Stop monitoring</source>
+        <translation>निगरानी रोकें</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>टूल्स (&amp;T)</translation>
+    </message>
+    <message>
+        <source>Audio devices and language…</source>
+        <translation>ऑडियो उपकरण और भाषा…</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>लॉग आउट</translation>
     </message>
 </context>
 <context>

@@ -8,7 +8,7 @@ root=$(cd "$here/../.." && pwd)
 bin=${PYSIDE6_BIN:-$(dirname "$(command -v python3)")}
 [ -x "$bin/pyside6-lupdate" ] || bin=/tmp/venv/bin
 cd "$root"
-sources=$(find ui -name '*.py' | sort; echo softphone/commands.py softphone/phone.py)
+sources=$(find ui -name '*.py' | sort; echo softphone/commands.py softphone/phone.py softphone/monitor/supervisor.py)
 # shellcheck disable=SC2086
 "$bin/pyside6-lupdate" -locations none -no-obsolete $sources -ts "$here/sampark_hi.ts"
 "$bin/pyside6-lrelease" "$here/sampark_hi.ts" -qm "$here/sampark_hi.qm"

@@ -169,3 +169,27 @@ def test_logout_shortcut_and_settings_dialog(qtbot, line, settings, standin, tmp
     dialog = window.open_settings()
     assert dialog.isVisible()
     dialog.reject()
+
+
+def test_hindi_applies_live_to_the_board_and_the_session_sentences(
+    qtbot, line, settings, standin, qapp
+) -> None:
+    from ui import i18n
+
+    standin.publish(ROOM)
+    window, session = make_window(qtbot, line, settings, standin)
+    qtbot.waitUntil(lambda: window.board.proxy.rowCount() == 6, timeout=5000)
+    problems: list[str] = []
+    session.problem.connect(problems.append)
+    try:
+        assert i18n.install(qapp, "hi")
+        qtbot.waitUntil(lambda: window.windowTitle().startswith("संपर्क — पर्यवेक्षक"))
+        assert window.board.buttons_for(1).buttons["listen"].text() == "सुनें"
+        assert cell(window, 2, "state") == "तैयार"
+        assert window.board.model().headerData(0, Qt.Orientation.Horizontal) == "कॉलर"
+        window.filter.setText("विराम")  # the state as shown in Hindi
+        assert window.board.proxy_texts("caller") == ["Chetan"]
+        session.listen(2)  # not on a call
+        assert problems == ["Bablu ऐसी कॉल पर नहीं हैं जिसकी निगरानी हो सके।"]
+    finally:
+        i18n.install(qapp, "en")
