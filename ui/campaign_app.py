@@ -152,6 +152,8 @@ class CampaignApp(QObject):
         shift.window.logout_requested.connect(self.logout)
         if isinstance(shift, Shift):
             shift.workflow.sync_status_changed.connect(self._check_auth)
+        else:  # the board feed's link: a refused token asks for the password again
+            shift.monitor.link_changed.connect(self._check_auth)
         shift.window.show()
         if isinstance(shift, Shift):
             shift.worker.start()

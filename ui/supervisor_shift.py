@@ -44,7 +44,11 @@ class SupervisorShift:
     logged_out: bool = False
 
     def use_token(self, token: str) -> None:
+        """A fresh token after logging in again: grants use it, the board reconnects now
+        (its stream reads the token from the keyring on every connect)."""
         self.client.token = token
+        if self.monitor.stream is not None:
+            self.monitor.stream.reconnect_now()
 
     def logout(self) -> bool:
         """Stop monitoring; revoke the token on the server (best effort, net lane)."""

@@ -256,7 +256,13 @@ class BoardLink:
     online: bool
     error: str | None = None
     retry_in_s: float | None = None
-    auth_refused: bool = False
+    auth_refused: bool = False  # HTTP 401 or 403
+    status: int | None = None  # the refusing HTTP status, if any
+
+    @property
+    def auth_required(self) -> bool:
+        """The token was refused (401): the supervisor must log in again."""
+        return self.status == 401
 
 
 class _DroppedError(Exception):
@@ -290,6 +296,7 @@ class BoardStream:
         self.retry_base_s, self.retry_cap_s = retry_base_s, retry_cap_s
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # ends a backoff wait early
         self._thread: threading.Thread | None = None
         self._response: requests.Response | None = None
         self._lock = threading.Lock()
@@ -305,10 +312,15 @@ class BoardStream:
     def request_stop(self) -> None:
         """Ask the thread to end (from any thread, even its own); ``stop`` also waits."""
         self._stop.set()
+        self._wake.set()
+
+    def reconnect_now(self) -> None:
+        """Skip the current backoff wait (e.g. after a new login gave a fresh token)."""
+        self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the stream at once (the blocked read is cut) and join the thread."""
-        self._stop.set()
+        self.request_stop()
         with self._lock:
             response = self._response
         if response is not None:
@@ -330,34 +342,36 @@ class BoardStream:
         session = self._session_factory()
         try:
             while not self._stop.is_set():
-                error, auth = self._attempt(session)
+                error, status = self._attempt(session)
                 if self._stop.is_set():
                     break
                 self.failures += 1
                 delay = self.backoff(self.failures - 1)
-                self._tell(BoardLink(False, error, delay, auth))
-                self._stop.wait(delay)
+                auth = status in (401, 403)
+                self._tell(BoardLink(False, error, delay, auth, status))
+                self._wake.wait(delay)
+                self._wake.clear()
         finally:
             session.close()
 
-    def _attempt(self, session: requests.Session) -> tuple[str, bool]:
-        """One connection until it fails; returns (sentence, the token was refused)."""
+    def _attempt(self, session: requests.Session) -> tuple[str, int | None]:
+        """One connection until it fails; returns (sentence, HTTP status if refused)."""
         try:
             self._consume(session)
-            return "The server ended the board feed.", False
+            return "The server ended the board feed.", None
         except _DroppedError as exc:
-            return str(exc), False
+            return str(exc), None
         except requests.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else 0
             if status in (401, 403):
-                return _refusal(status), True
-            return f"The server could not send the board (HTTP {status}).", False
+                return _refusal(status), status
+            return f"The server could not send the board (HTTP {status}).", status
         except requests.RequestException as exc:
             log.info("board feed: %s", type(exc).__name__)
-            return "Cannot reach the server for the board.", False
+            return "Cannot reach the server for the board.", None
         except ValueError as exc:
             log.warning("board feed: %s", exc)
-            return "The server's board could not be understood.", False
+            return "The server's board could not be understood.", None
 
     def _consume(self, session: requests.Session) -> None:
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}

@@ -3,7 +3,8 @@ process): account ``caller`` (no registrar) with the real monitor gate (``GrantV
 the server's public key and this caller's agent id), and a local ``remote`` account that
 answers at once and is not wired to the headset. On start it calls ``remote`` itself, so the
 caller has a confirmed call to monitor. Prints ``READY {"port"}`` once the call is up and every
-Monitor* event as ``EVENT <json>``; exits when stdin closes.
+Monitor* event as ``EVENT <json>``; a ``hangup`` line on stdin ends the caller's own call;
+exits when stdin closes.
 
     python supervisor_caller_peer.py PUBLIC_KEY AGENT_ID
 """
@@ -63,8 +64,9 @@ def main(public_key: str, agent_id: int) -> int:
         say("FAILED", {"why": "own call not confirmed"})
     say("READY", {"port": port})
     try:
-        for _line in sys.stdin:
-            pass
+        for line in sys.stdin:
+            if line.strip() == "hangup":  # the caller ends their own call
+                engine.hangup(own_call[0])
     finally:
         engine.stop()
     return 0

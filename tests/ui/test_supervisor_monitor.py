@@ -78,6 +78,11 @@ class CallerPeer:
     def uri(self) -> str:
         return f"sip:caller@127.0.0.1:{self.port}"
 
+    def hang_up_own_call(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("hangup\n")
+        self.proc.stdin.flush()
+
     def close(self) -> None:
         if self.proc.stdin:
             self.proc.stdin.close()
@@ -234,6 +239,68 @@ def test_pbx_backend_dials_feature_codes(qtbot, line, settings, tmp_path: Path) 
         uris = [line.split()[1] for line in text.splitlines() if line.startswith("INVITE ")]
         assert uris == [f"sip:*2221001@127.0.0.1:{port}", f"sip:*2231001@127.0.0.1:{port}"]
         assert "X-Sampark-Monitor" not in text  # no grant involved
+    finally:
+        session.close()
+        if sipp.poll() is None:
+            sipp.kill()
+            sipp.wait()
+
+
+def test_the_callers_call_ending_ends_monitoring(qtbot, line, settings, room) -> None:
+    peer, client, (agent, _other) = room["peer"], room["client"], room["ids"]
+    lane = Lane("net")
+    session = SupervisorSession(line.engine, line.agent, client, lane)
+    problems: list[str] = []
+    session.problem.connect(problems.append)
+    rows = [board_row(agent, "asha", "on_call", call_seconds=3, sip_uri=peer.uri)]
+    window = open_board(qtbot, line, settings, session, rows)
+    try:
+        qtbot.mouseClick(button(window, agent, "barge"), CLICK)
+        qtbot.waitUntil(
+            lambda: session.status == (agent, MonitorMode.BARGE, Phase.CONNECTED), timeout=10000
+        )
+        peer.hang_up_own_call()
+        qtbot.waitUntil(lambda: session.status.agent_id is None, timeout=10000)
+        assert session.call_id is None and problems == ["Monitoring of Asha ended."]
+        peer.wait_event("monitor_ended")
+        assert button(window, agent, "listen").isEnabled()  # the board still says on_call
+        assert "Not monitoring" in window.monitor_label.text()
+    finally:
+        session.close()
+        lane.shutdown()
+
+
+def test_pbx_switching_to_another_caller_stops_the_first(
+    qtbot, line, settings, tmp_path: Path
+) -> None:
+    port, messages = free_port(), tmp_path / "uas.msg"
+    cmd = ["sipp", "-sf", str(UAS_ANSWER), "-i", "127.0.0.1", "-p", str(port),
+           "-mp", str(free_rtp_base()), "-m", "2", "-nostdin", "-rtp_echo",
+           "-timeout", "30s", "-trace_msg", "-message_file", str(messages)]  # fmt: skip
+    sipp = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    session = SupervisorSession(line.engine, line.agent, None, Lane("net"), backend=PBX)
+    rows = [
+        board_row(11, "asha", "on_call", call_seconds=3, sip_uri=f"sip:1001@127.0.0.1:{port}"),
+        board_row(12, "bablu", "on_call", call_seconds=9, sip_uri=f"sip:1002@127.0.0.1:{port}"),
+    ]
+    window = open_board(qtbot, line, settings, session, rows)
+    try:
+        time.sleep(0.3)  # let sipp bind
+        qtbot.mouseClick(button(window, 11, "listen"), CLICK)
+        qtbot.waitUntil(lambda: session.status.phase == Phase.CONNECTED, timeout=10000)
+        assert button(window, 12, "listen").isEnabled()  # switching caller = stop + new
+        assert not button(window, 12, "stop").isEnabled()
+        qtbot.mouseClick(button(window, 12, "listen"), CLICK)
+        qtbot.waitUntil(
+            lambda: session.status == (12, MonitorMode.LISTEN, Phase.CONNECTED), timeout=10000
+        )
+        assert button(window, 12, "stop").isEnabled() and not button(window, 11, "stop").isEnabled()
+        qtbot.mouseClick(button(window, 12, "stop"), CLICK)
+        assert sipp.wait(15) == 0  # both calls ended with BYE
+        text = messages.read_text(errors="replace")
+        uris = [line.split()[1] for line in text.splitlines() if line.startswith("INVITE ")]
+        assert uris == [f"sip:*2221001@127.0.0.1:{port}", f"sip:*2221002@127.0.0.1:{port}"]
+        assert text.count("BYE sip:") == 2
     finally:
         session.close()
         if sipp.poll() is None:

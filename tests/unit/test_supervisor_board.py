@@ -165,8 +165,36 @@ def test_refused_login_is_told_apart(standin) -> None:
     try:
         wait_for(lambda: rec.links, what="a link state")
         assert rec.links[0].auth_refused and not rec.links[0].online
+        assert rec.links[0].auth_required  # 401: log in again
         assert "log in again" in (rec.links[0].error or "")
         assert not rec.snapshots
+    finally:
+        stream.stop()
+    standin.refuse = 403  # not a supervisor: refused, but a new login would not help
+    rec = Recorder()
+    stream = make_stream(standin.url, rec)
+    stream.start()
+    try:
+        wait_for(lambda: rec.links, what="a link state")
+        assert rec.links[0].auth_refused and not rec.links[0].auth_required
+        assert "supervisors only" in (rec.links[0].error or "")
+    finally:
+        stream.stop()
+
+
+def test_reconnect_now_skips_the_backoff(standin) -> None:
+    standin.refuse = 503
+    rec = Recorder()
+    stream = make_stream(standin.url, rec, retry_base_s=30.0, retry_cap_s=60.0)
+    stream.start()
+    try:
+        wait_for(lambda: rec.links, what="offline")
+        assert rec.links[0].retry_in_s is not None and rec.links[0].retry_in_s >= 15
+        standin.refuse = None
+        t0 = time.monotonic()
+        stream.reconnect_now()
+        wait_for(lambda: rec.snapshots, timeout=2.0, what="snapshot after reconnect_now")
+        assert time.monotonic() - t0 < 1.0 and rec.links[-1].online
     finally:
         stream.stop()
 
