@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 # kamailio lives in /usr/sbin, which a non-root Debian user's PATH lacks.
 export PATH := $(PATH):/usr/sbin:/sbin
 
-.PHONY: demo test deps deps-test lint format typecheck pytest bench clean
+.PHONY: demo test deps deps-test lint format typecheck pytest bench bench-journal bench-sync \
+	bench-server bench-monitor bench-all clean
 
 # Without a display (ssh, CI) there is no window to show: run the same demo call headless and
 # record what the caller hears, which proves SIP, RTP and the headset bridge end to end.
@@ -19,7 +20,7 @@ DEMO_RECORDING ?= $(or $(TMPDIR),/tmp)/sampark-demo-heard.wav
 demo: deps
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ -n "$$QT_QPA_PLATFORM" ]; then \
 	  exec $(VENV)/bin/sampark demo $(DEMO_ARGS); fi; \
-	echo "no display: running the demo call headless, recording to $(DEMO_RECORDING)"; \
+	echo "no display: running the caller workflow headless, recording the call to $(DEMO_RECORDING)"; \
 	exec $(VENV)/bin/sampark demo --headless --record "$(DEMO_RECORDING)" $(DEMO_ARGS)
 
 test: deps-test lint typecheck pytest
@@ -47,6 +48,17 @@ pytest:
 
 bench: deps-test
 	$(PY) bench/bench_softphone.py $(BENCH_ARGS)
+
+# One command per benchmark the issues name (each prints its numbers and the target).
+bench-journal: deps-test
+	$(PY) bench/bench_journal.py $(BENCH_ARGS)
+bench-sync: deps-test
+	$(PY) bench/bench_sync.py --pg $(BENCH_ARGS)
+bench-server: deps-test
+	$(PY) bench/bench_server.py $(BENCH_ARGS)
+bench-monitor: deps-test
+	$(PY) bench/bench_monitor.py $(BENCH_ARGS)
+bench-all: bench bench-journal bench-sync bench-server bench-monitor
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

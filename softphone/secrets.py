@@ -74,7 +74,9 @@ def _delete(service: str, key: str) -> None:
     except PasswordDeleteError:
         pass  # nothing stored
     except (KeyringError, RuntimeError, OSError) as exc:
-        log.warning("could not remove %s for %s from the keyring: %s", service, key, exc)
+        # Without a keyring (already reported once) there is nothing to remove there.
+        level = logging.DEBUG if _warned else logging.WARNING
+        log.log(level, "could not remove %s for %s from the keyring: %s", service, key, exc)
 
 
 def store_token(server_url: str, username: str, token: str) -> None:
