@@ -58,22 +58,24 @@ def enabled(window: SupervisorWindow, agent_id: int) -> dict[str, bool]:
     return {name: b.isEnabled() for name, b in buttons.buttons.items()}
 
 
-ROOM = [
-    board_row(1, "asha", "on_call", call_seconds=65, mos=4.3,
-              contact=contact("सुनीता देवी", booth="104"), sip_uri="sip:1001@127.0.0.1:9"),
-    board_row(2, "bablu", "ready", since_seconds=30),
-    board_row(3, "chetan", "paused", reason="meal", since_seconds=300),
-    board_row(4, "dinesh", "wrap_up", mos=3.7, contact=contact("Anil Kumar", booth="101")),
-    board_row(5, "esha", "logged_out", since_seconds=4000),
-    board_row(6, "farid", "on_call", call_seconds=5, mos=3.1, monitorable=False,
-              contact=contact("Ramesh", booth="102")),
-]  # fmt: skip
+def room() -> list[dict]:
+    """Six callers, their times counted from now."""
+    return [
+        board_row(1, "asha", "on_call", call_seconds=65, mos=4.3,
+                  contact=contact("सुनीता देवी", booth="104"), sip_uri="sip:1001@127.0.0.1:9"),
+        board_row(2, "bablu", "ready", since_seconds=30),
+        board_row(3, "chetan", "paused", reason="meal", since_seconds=300),
+        board_row(4, "dinesh", "wrap_up", mos=3.7, contact=contact("Anil Kumar", booth="101")),
+        board_row(5, "esha", "logged_out", since_seconds=4000),
+        board_row(6, "farid", "on_call", call_seconds=5, mos=3.1, monitorable=False,
+                  contact=contact("Ramesh", booth="102")),
+    ]  # fmt: skip
 
 
 def test_board_follows_the_feed_with_colours_and_ticking_time(
     qtbot, line, settings, standin
 ) -> None:
-    standin.publish(ROOM)
+    standin.publish(room())
     window, _session = make_window(qtbot, line, settings, standin)
     qtbot.waitUntil(lambda: window.board.proxy.rowCount() == 6, timeout=5000)
     assert "Board live" in window.link_label.text()
@@ -84,12 +86,12 @@ def test_board_follows_the_feed_with_colours_and_ticking_time(
     assert cell(window, 1, "quality") == "4.3" and cell(window, 2, "quality") == ""
     assert cell(window, 1, "booth") == "Bihar / Bankipur / 104"
     assert cell(window, 1, "contact") == "सुनीता देवी"
-    assert cell(window, 5, "time") == "1:06:40"
+    assert cell(window, 5, "time") in ("1:06:40", "1:06:41")
     first = cell(window, 1, "time")
     assert first in ("1:05", "1:06")
     qtbot.waitUntil(lambda: cell(window, 1, "time") not in (first,), timeout=2500)
     # a caller's state changes on the server: the board follows within 2 s
-    changed = [dict(r) for r in ROOM]
+    changed = room()
     changed[1] = board_row(2, "bablu", "on_call", call_seconds=0, sip_uri="sip:1002@127.0.0.1:9",
                            contact=contact("New Contact", booth="105"))  # fmt: skip
     standin.publish(changed)
@@ -99,7 +101,7 @@ def test_board_follows_the_feed_with_colours_and_ticking_time(
 
 
 def test_buttons_are_enabled_only_where_they_can_work(qtbot, line, settings, standin) -> None:
-    standin.publish(ROOM)
+    standin.publish(room())
     window, session = make_window(qtbot, line, settings, standin, backend=PBX)
     qtbot.waitUntil(lambda: window.board.proxy.rowCount() == 6, timeout=5000)
     assert enabled(window, 1) == {"listen": True, "whisper": True, "barge": True, "stop": False}
@@ -116,14 +118,14 @@ def test_buttons_are_enabled_only_where_they_can_work(qtbot, line, settings, sta
 
 
 def test_no_sip_account_means_no_monitor_buttons(qtbot, line, settings, standin) -> None:
-    standin.publish(ROOM)
+    standin.publish(room())
     window, _session = make_window(qtbot, line, settings, standin, account=False)
     qtbot.waitUntil(lambda: window.board.proxy.rowCount() == 6, timeout=5000)
     assert not any(enabled(window, 1).values())
 
 
 def test_filter_and_sort(qtbot, line, settings, standin) -> None:
-    standin.publish(ROOM)
+    standin.publish(room())
     window, _session = make_window(qtbot, line, settings, standin)
     view = window.board
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 6, timeout=5000)
@@ -149,7 +151,7 @@ def test_filter_and_sort(qtbot, line, settings, standin) -> None:
 
 
 def test_offline_is_shown_while_the_feed_is_down(qtbot, line, settings, standin) -> None:
-    standin.publish(ROOM[:2])
+    standin.publish(room()[:2])
     window, session = make_window(qtbot, line, settings, standin)
     qtbot.waitUntil(lambda: "Board live" in window.link_label.text(), timeout=5000)
     standin.refuse = 503
@@ -176,7 +178,7 @@ def test_hindi_applies_live_to_the_board_and_the_session_sentences(
 ) -> None:
     from ui import i18n
 
-    standin.publish(ROOM)
+    standin.publish(room())
     window, session = make_window(qtbot, line, settings, standin)
     qtbot.waitUntil(lambda: window.board.proxy.rowCount() == 6, timeout=5000)
     problems: list[str] = []
