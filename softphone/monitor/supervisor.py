@@ -185,7 +185,6 @@ class SupervisorSession(QObject):
         self.status = IDLE
         self.call_id: int | None = None
         self._gen = 0  # bumped by every start/stop: late replies of older requests are dropped
-        self._stopping_by_us = False
         self._snapshot_arrived.connect(self.apply_snapshot)
         self._link_arrived.connect(self._set_link)
         engine.event_emitted.connect(self._on_event)
