@@ -7,6 +7,7 @@ sipp, which records the INVITE's Request-URI."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -175,6 +176,7 @@ def test_listen_whisper_barge_stop_against_a_real_caller(qtbot, line, settings, 
         assert [k for k, _d in peer.kinds()] == [
             "monitor_started", "monitor_mode", "monitor_mode", "monitor_ended",
         ]  # fmt: skip
+        logging.getLogger(__name__).info("Listen → connected in %.3f s", listen_s)
         assert listen_s < 3.0
     finally:
         session.close()
