@@ -15,6 +15,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from server import api, config, db, errors, migrate, openapi, schema
+from server.api import board as board_api
 from server.db import make_engine
 from server.security import load_signing_key
 
@@ -42,6 +43,7 @@ def create_app(database_url: str | None = None, run_migrations: bool = True) -> 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # As many request threads as pooled connections: a thread never waits for one.
         anyio.to_thread.current_default_thread_limiter().total_tokens = db.pool_size()
+        board_api.watch_signals()  # open board streams end when the process is told to stop
         yield
         engine.dispose()
 

@@ -288,12 +288,22 @@ class OutcomeBatchResponse(BaseModel):
 # --- presence ----------------------------------------------------------------------------
 
 
+class Quality(Strict):
+    """The call's last media statistics (as the caller's engine measured them)."""
+
+    mos: Annotated[float, Field(ge=0, le=5)] | None = None
+    loss_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    jitter_ms: Annotated[float, Field(ge=0, le=100_000)] | None = None
+
+
 class PresenceIn(Strict):
     state: PresenceState
     reason: Annotated[str, Field(max_length=100)] | None = Field(
         None, description="required when paused: one of the campaign's pause reasons"
     )
     contact_id: Id | None = None
+    call_started_at: Moment | None = Field(None, description="when talk time began")
+    quality: Quality | None = Field(None, description="last media statistics of the call")
 
 
 class PresenceAck(BaseModel):
@@ -311,6 +321,59 @@ class AgentPresence(BaseModel):
     contact_id: int | None
     since: datetime | None
     updated_at: datetime | None
+
+
+class BoardContact(BaseModel):
+    id: int
+    name: str
+    role: str
+    state: str
+    parliamentary_constituency: str
+    assembly_constituency: str
+    booth_number: str
+
+
+class BoardQuality(BaseModel):
+    mos: float | None
+    loss_pct: float | None
+    jitter_ms: float | None
+
+
+class BoardRow(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+    state: PresenceState
+    reason: str | None
+    since: datetime | None
+    updated_at: datetime | None
+    sip_uri: str = Field(description='"sip:user@domain" of the caller\'s shift identity, or ""')
+    contact: BoardContact | None
+    call_started_at: datetime | None
+    quality: BoardQuality | None
+    monitorable: bool = Field(description="on a call, and the supervisor may monitor it")
+
+
+class Board(BaseModel):
+    version: int = Field(description="changes with the content (ms of the newest update)")
+    server_time: datetime
+    agents: list[BoardRow]
+
+
+class MonitorAuditEntry(BaseModel):
+    id: int
+    at: datetime
+    user_id: int = Field(description="who asked for the grant")
+    user_role: str
+    centre_id: int | None
+    agent_id: int = Field(description="the caller asked for (may name no user)")
+    agent_centre_id: int | None
+    mode: str
+    granted: bool
+    reason: str = Field(
+        description="granted | not_supervisor | unknown_agent | other_centre | no_centre"
+    )
+    jti: str | None
 
 
 # --- DNC, import, reports, monitor -------------------------------------------------------

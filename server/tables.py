@@ -183,6 +183,10 @@ presence = Table(
     Column("contact_id", Integer, nullable=True),
     Column("since", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("call_started_at", DateTime, nullable=True),  # when talk time began
+    Column("mos", Float, nullable=True),  # last media statistics of the call
+    Column("loss_pct", Float, nullable=True),
+    Column("jitter_ms", Float, nullable=True),
 )
 
 server_keys = Table(
@@ -202,4 +206,22 @@ monitor_grants = Table(
     Column("mode", String(10), nullable=False),
     Column("issued_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
+)
+
+monitor_audit = Table(
+    "monitor_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),  # who asked
+    Column("user_role", String(20), nullable=False),
+    Column("centre_id", Integer, nullable=True),  # the asker's centre
+    Column("agent_id", Integer, nullable=False),  # as asked: may name no user
+    Column("agent_centre_id", Integer, nullable=True),
+    Column("mode", String(10), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("reason", String(40), nullable=False),  # granted | not_supervisor | ...
+    Column("jti", String(32), nullable=True),
+    Index("ix_monitor_audit_centre", "centre_id", "id"),
+    Index("ix_monitor_audit_agent_centre", "agent_centre_id", "id"),
 )

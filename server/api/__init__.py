@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from server.api import auth, campaigns, leases, monitor, outcomes, presence, reports
+from server.api import auth, board, campaigns, leases, monitor, outcomes, presence, reports
 
 PREFIX = "/api/v1"
-AREAS = (presence, outcomes, leases, auth, campaigns, reports, monitor)  # busiest first
+AREAS = (presence, outcomes, leases, auth, campaigns, reports, monitor, board)  # busiest first
 
 
 def install(app: FastAPI) -> None:

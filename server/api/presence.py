@@ -41,6 +41,7 @@ def heartbeat(body: schema.PresenceIn, user: UserDep, request: Request) -> Any:
         "reason": body.reason,
         "contact_id": body.contact_id,
         "now": now,
+        **presence_extras(body),
     }
     with db.single_write(engine) as conn:  # autocommitted statements on PostgreSQL
         conn.execute(_upsert(engine), values)
@@ -53,6 +54,18 @@ def heartbeat(body: schema.PresenceIn, user: UserDep, request: Request) -> Any:
     )
 
 
+def presence_extras(body: schema.PresenceIn) -> dict[str, Any]:
+    """The board's fields of a heartbeat: call start and the last media statistics."""
+    quality = body.quality or _NO_QUALITY
+    return {
+        "call_started_at": db.to_db(body.call_started_at),
+        "mos": quality.mos,
+        "loss_pct": quality.loss_pct,
+        "jitter_ms": quality.jitter_ms,
+    }
+
+
+_NO_QUALITY = schema.Quality()
 _BUSY = (schema.PresenceState.on_call, schema.PresenceState.wrap_up)
 _UPSERTS: dict[str, Any] = {}
 
@@ -68,6 +81,10 @@ def _upsert(engine: Engine) -> Any:
             contact_id=bindparam("contact_id"),
             since=bindparam("now"),
             updated_at=bindparam("now"),
+            call_started_at=bindparam("call_started_at"),
+            mos=bindparam("mos"),
+            loss_pct=bindparam("loss_pct"),
+            jitter_ms=bindparam("jitter_ms"),
         )
         _UPSERTS[name] = stmt.on_conflict_do_update(
             index_elements=[presence.c.user_id],
@@ -76,6 +93,10 @@ def _upsert(engine: Engine) -> Any:
                 "reason": stmt.excluded.reason,
                 "contact_id": stmt.excluded.contact_id,
                 "updated_at": stmt.excluded.updated_at,
+                "call_started_at": stmt.excluded.call_started_at,
+                "mos": stmt.excluded.mos,
+                "loss_pct": stmt.excluded.loss_pct,
+                "jitter_ms": stmt.excluded.jitter_ms,
                 "since": case(
                     (presence.c.state == stmt.excluded.state, presence.c.since),
                     else_=stmt.excluded.since,
