@@ -87,3 +87,27 @@ def test_supervisor_login_opens_the_board_and_logout_returns(qtbot, line, settin
         assert isinstance(caller_window, MainWindow)
     finally:
         app.close()
+
+
+def test_a_revoked_token_asks_for_the_password_and_the_board_comes_back(
+    qtbot, line, settings, live
+) -> None:
+    world = live.setup(contacts=0, callers=1)
+    app = CampaignApp(line.engine, Phone(line.engine), settings, server_url=live.url,
+                      registers=False, board_options={"retry_base_s": 0.1,
+                                                      "retry_cap_s": 0.5})  # fmt: skip
+    try:
+        window = log_in(qtbot, app, world.supervisor)
+        qtbot.waitUntil(lambda: "Board live" in window.link_label.text(), timeout=5000)
+        old = app.shift.monitor.client.token
+        assert live.client(old).post("/logout").status_code == 204  # revoked elsewhere
+        qtbot.waitUntil(lambda: app.dialog is not None, timeout=10000)
+        dialog = app.dialog
+        assert "expired" in dialog.error_label.text() and dialog.username.isReadOnly()
+        assert "offline" in window.link_label.text()
+        dialog.password.setText(PASSWORD)
+        dialog.submit()
+        qtbot.waitUntil(lambda: "Board live" in window.link_label.text(), timeout=10000)
+        assert app.window is window and app.shift.monitor.client.token != old
+    finally:
+        app.close()
