@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -70,6 +72,7 @@ PRESENCE = {
     WorkflowState.WRAP_UP: "wrap_up",
     WorkflowState.PAUSED: "paused",
 }
+QUALITY_S = 5.0  # presence with fresh call quality at least this often during a call
 _WITH_CONTACT = {
     WorkflowState.PREVIEW,
     WorkflowState.DIALING,
@@ -140,6 +143,7 @@ class CallerWorkflow(QObject):
         self._language: str | None = None
         self._rendered: RenderedScript | None = None
         self._attempt: CallAttempt | None = None
+        self._quality_sent = 0.0  # monotonic time of the last presence with call quality
         self._call: CallRecord | None = None
         self._wrap: WrapUp | None = None
         self._saving = False
@@ -515,6 +519,9 @@ class CallerWorkflow(QObject):
         attempt = self._mine(stats.call_id)
         if attempt is not None:
             attempt.stats = stats
+            now = time.monotonic()
+            if self._state is WorkflowState.IN_CALL and now - self._quality_sent >= QUALITY_S:
+                self._send_presence()  # live quality on the supervisor's board
 
     @guarded
     def _on_call_ended(self, info: CallInfo) -> None:
@@ -596,8 +603,18 @@ class CallerWorkflow(QObject):
         state = self._state
         reason = self._pause_reason if state is WorkflowState.PAUSED else None
         contact = self._contact if state in _WITH_CONTACT else None
+        attempt = self._attempt if state is WorkflowState.IN_CALL else None
+        started = attempt.answered_at if attempt is not None else None
+        quality = _quality(attempt.stats) if attempt is not None else None
+        self._quality_sent = time.monotonic()
         try:
-            worker.set_presence(PRESENCE[state], reason, contact.id if contact else None)
+            worker.set_presence(
+                PRESENCE[state],
+                reason,
+                contact.id if contact else None,
+                call_started_at=started,
+                quality=quality,
+            )
         except Exception:
             log.exception("presence could not be queued")
 
@@ -608,6 +625,24 @@ class CallerWorkflow(QObject):
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _quality(stats: MediaStats | None) -> dict[str, float | None] | None:
+    """The board's ``quality`` from the last media statistics (within the server's bounds)."""
+    if stats is None:
+        return None
+    mos = _bounded(stats.mos, 5.0)
+    return {
+        "mos": mos if mos else None,  # 0: not measured yet
+        "loss_pct": _bounded(stats.rx_loss_pct, 100.0),
+        "jitter_ms": _bounded(stats.jitter_ms, 100_000.0),
+    }
+
+
+def _bounded(value: float, top: float) -> float | None:
+    if not math.isfinite(value):
+        return None
+    return round(min(max(value, 0.0), top), 2)
 
 
 __all__ = ["PRESENCE", "CallerWorkflow", "HistoryEntry", "WorkflowState", "WrapUp"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import uuid as uuidlib
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -183,13 +185,24 @@ class SyncClient:
         return list(reply.results)
 
     def presence(
-        self, state: str, reason: str | None = None, contact_id: int | None = None
+        self,
+        state: str,
+        reason: str | None = None,
+        contact_id: int | None = None,
+        call_started_at: datetime | None = None,
+        quality: Mapping[str, float | None] | None = None,
     ) -> PresenceAck:
+        """A heartbeat; ``call_started_at`` (aware) and ``quality`` (``mos``, ``loss_pct``,
+        ``jitter_ms``) feed the supervisor's live board."""
         body: dict[str, Any] = {"state": state}
         if reason is not None:
             body["reason"] = reason
         if contact_id is not None:
             body["contact_id"] = int(contact_id)
+        if call_started_at is not None:
+            body["call_started_at"] = call_started_at.isoformat()
+        if quality is not None:
+            body["quality"] = dict(quality)
         result: PresenceAck = self._call("POST", "/presence", "presence", PresenceAck, json=body)
         return result
 

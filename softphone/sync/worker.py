@@ -15,7 +15,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -27,6 +27,10 @@ from softphone.sync.errors import AuthError, RequestRejected, ServerError, SyncE
 from softphone.sync.leases import LeaseKeeper
 
 log = logging.getLogger(__name__)
+# state, reason, contact id, call started at, quality items
+_Presence = tuple[
+    str, str | None, int | None, datetime | None, tuple[tuple[str, float | None], ...] | None
+]
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class SyncWorker:
         self._batch = self.batch_size
         self._failures = 0
         self._retry_at = 0.0  # monotonic: no probe/lease/heartbeat before this after failures
-        self._presence: tuple[str, str | None, int | None] | None = None
+        self._presence: _Presence | None = None
         self._presence_due = 0.0
         self._releases: set[int] = set()
         self._status = SyncStatus(False, 0, 0, 0, None, None)
@@ -111,10 +115,19 @@ class SyncWorker:
         self._wake.set()
 
     def set_presence(
-        self, state: str, reason: str | None = None, contact_id: int | None = None
+        self,
+        state: str,
+        reason: str | None = None,
+        contact_id: int | None = None,
+        *,
+        call_started_at: datetime | None = None,
+        quality: Mapping[str, float | None] | None = None,
     ) -> None:
+        """Send this presence now and then every heartbeat interval; ``call_started_at``
+        and ``quality`` (``mos``, ``loss_pct``, ``jitter_ms``) are shown on the board."""
+        frozen = None if quality is None else tuple(sorted(quality.items()))
         with self._lock:
-            self._presence = (state, reason, contact_id)
+            self._presence = (state, reason, contact_id, call_started_at, frozen)
             self._presence_due = 0.0
         self._wake.set()
 
@@ -261,7 +274,10 @@ class SyncWorker:
         if due > 0 and wanted[0] == "logged_out":
             return
         try:
-            ack = self.client.presence(*wanted)
+            state, reason, contact_id, started, quality = wanted
+            ack = self.client.presence(
+                state, reason, contact_id, started, None if quality is None else dict(quality)
+            )
         except RequestRejected as exc:  # e.g. a pause reason the campaign does not know
             with self._lock:
                 if self._presence == wanted:
