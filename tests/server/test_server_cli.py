@@ -191,3 +191,33 @@ def test_serve_https(tmp_path: Path) -> None:
             httpx.get(f"{base}/healthz", timeout=5)  # untrusted certificate is refused
     finally:
         _stop(proc, log)
+
+
+def test_serve_stops_promptly_with_open_board_streams(tmp_path: Path) -> None:
+    """SIGTERM to `serve --workers 2` with board streams open: every process exits at once
+    (the streams end within one poll; uvicorn's graceful shutdown is not held up)."""
+    url_db = f"sqlite:///{tmp_path / 'server.db'}"
+    proc, log, url, seeded = _start_serving(url_db, tmp_path, "--workers", "2")
+    try:
+        _wait_healthy(url, proc)
+        sup = next(u for u in seeded["users"] if u["role"] == "supervisor")
+        with httpx.Client(base_url=f"{url}/api/v1", timeout=30) as client:
+            token = client.post(
+                "/login", json={"username": sup["username"], "password": sup["password"]}
+            ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        clients = [httpx.Client(base_url=f"{url}/api/v1", headers=headers) for _ in range(3)]
+        opened = [c.stream("GET", "/board/events") for c in clients]  # keep the managers
+        for stream in (manager.__enter__() for manager in opened):
+            assert stream.status_code == 200
+            assert next(stream.iter_raw()).startswith(b"event: board")
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+        took = time.monotonic() - started
+        print(f"serve --workers 2 stopped with 3 open board streams in {took * 1000:.0f} ms")
+        assert took < 5, took
+        for client in clients:
+            client.close()
+    finally:
+        _stop(proc, log)
