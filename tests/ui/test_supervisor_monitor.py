@@ -1,5 +1,6 @@
 """Listen / Whisper / Barge / Stop from the board window with real parts: the supervisor's
-engine in this process, the real central server (uvicorn, SQLite) issuing grants, and a real
+engine in this process, the real central server (uvicorn, SQLite) issuing grants and serving
+the board (the caller posts presence; the row's ``sip_uri`` is what is dialled), and a real
 caller's softphone in a subprocess (its own pjsua2 endpoint, the real ``GrantVerifier`` gate,
 in a call of its own: tests/ui/supervisor_caller_peer.py). The PBX backend is checked against
 sipp, which records the INVITE's Request-URI."""
@@ -13,17 +14,20 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from netports import free_port, free_rtp_base
 from PySide6.QtCore import Qt
+from sqlalchemy import update
 from supervisor_standin import board_row
 
 from server.app import create_app
+from server.tables import users
 from softphone.campaign.lanes import Lane
-from softphone.monitor.board import BoardSnapshot
+from softphone.monitor.board import BoardSnapshot, BoardStream
 from softphone.monitor.supervisor import PBX, PbxCodes, Phase, SupervisorSession
 from softphone.sip.events import MonitorMode
 from softphone.sync.client import SyncClient
@@ -109,7 +113,7 @@ def server(tmp_path_factory) -> Iterator[Live]:
 def room(server: Live) -> Iterator[dict]:
     """Two callers and a supervisor of one centre, a caller of another centre, and the first
     caller's softphone in a call."""
-    world = server.setup(contacts=0, callers=2)
+    world = server.setup(contacts=2, callers=2)
     elsewhere = server.setup(contacts=0, callers=1)
     sup = server.login(world.supervisor).login_reply  # type: ignore[attr-defined]
     http = requests.Session()
@@ -117,11 +121,46 @@ def room(server: Live) -> Iterator[dict]:
     ids = [world.user_ids[name] for name in world.callers]
     peer = CallerPeer(sup["server_public_key"], ids[0])
     try:
-        yield {"client": client, "ids": ids, "peer": peer,
+        yield {"client": client, "ids": ids, "peer": peer, "server": server, "world": world,
+               "token": sup["token"],
                "stranger": elsewhere.user_ids[elsewhere.callers[0]]}  # fmt: skip
     finally:
         peer.close()
         http.close()
+
+
+def first_caller_on_the_real_board(room: dict) -> None:
+    """The first caller's SIP identity is the peer's address; they log in and post presence
+    on_call with a leased contact: the real server's board shows them monitorable."""
+    server, world, peer = room["server"], room["world"], room["peer"]
+    name = world.callers[0]
+    with server.engine.begin() as conn:
+        domain = f"127.0.0.1:{peer.port}"
+        query = update(users).where(users.c.username == name)
+        conn.execute(query.values(sip_username="caller", sip_domain=domain))
+    http = server.login(name)
+    reply = http.post("/leases", json={"campaign_id": world.campaign_id, "count": 1})
+    contact = reply.json()["leases"][0]["contact"]
+    started = (datetime.now(UTC) - timedelta(seconds=3)).isoformat()
+    body = {"state": "on_call", "contact_id": contact["id"], "call_started_at": started}
+    assert http.post("/presence", json=body).status_code == 200
+
+
+def board_session(line, room: dict, lane: Lane) -> SupervisorSession:
+    """A session fed by the real server's board feed."""
+    token = room["token"]
+    stream = BoardStream(room["server"].url, lambda: token, on_snapshot=lambda s: None)
+    return SupervisorSession(line.engine, line.agent, room["client"], lane, stream=stream)
+
+
+def open_live_board(qtbot, line, settings, session: SupervisorSession, agent: int):
+    window = SupervisorWindow(session, line.engine, settings, username="Sup")
+    session.setParent(window)
+    qtbot.addWidget(window, before_close_func=lambda _w: session.close())
+    window.show()
+    session.start()
+    qtbot.waitUntil(lambda: session.can_monitor(agent, MonitorMode.LISTEN), timeout=5000)
+    return window
 
 
 def open_board(qtbot, line, settings, session: SupervisorSession, rows: list[dict]):
@@ -140,11 +179,13 @@ def button(window: SupervisorWindow, agent_id: int, name: str):
 
 
 def test_listen_whisper_barge_stop_against_a_real_caller(qtbot, line, settings, room) -> None:
-    peer, client, (agent, _other) = room["peer"], room["client"], room["ids"]
+    peer, (agent, _other) = room["peer"], room["ids"]
+    first_caller_on_the_real_board(room)
     lane = Lane("net")
-    session = SupervisorSession(line.engine, line.agent, client, lane)
-    rows = [board_row(agent, "asha", "on_call", call_seconds=3, sip_uri=peer.uri)]
-    window = open_board(qtbot, line, settings, session, rows)
+    session = board_session(line, room, lane)
+    window = open_live_board(qtbot, line, settings, session, agent)
+    name = session.row(agent).name
+    assert session.row(agent).sip_uri == peer.uri
     try:
         t0 = time.monotonic()
         qtbot.mouseClick(button(window, agent, "listen"), CLICK)
@@ -160,7 +201,7 @@ def test_listen_whisper_barge_stop_against_a_real_caller(qtbot, line, settings, 
             button(window, agent, "whisper").isEnabled()
             and button(window, agent, "stop").isEnabled()
         )
-        assert "Listening to Asha" in window.monitor_label.text()
+        assert f"Listening to {name}" in window.monitor_label.text()
         call_id = session.call_id
         for mode in (MonitorMode.WHISPER, MonitorMode.BARGE):
             qtbot.mouseClick(button(window, agent, mode.value), CLICK)
@@ -169,7 +210,7 @@ def test_listen_whisper_barge_stop_against_a_real_caller(qtbot, line, settings, 
             )
             peer.wait_event("monitor_mode", mode.value)
             assert session.call_id == call_id  # switched by INFO, no redial
-        assert "In the call with Asha" in window.monitor_label.text()
+        assert f"In the call with {name}" in window.monitor_label.text()
         qtbot.mouseClick(button(window, agent, "stop"), CLICK)
         assert session.status.agent_id is None
         peer.wait_event("monitor_ended")
@@ -249,13 +290,14 @@ def test_pbx_backend_dials_feature_codes(qtbot, line, settings, tmp_path: Path) 
 
 
 def test_the_callers_call_ending_ends_monitoring(qtbot, line, settings, room) -> None:
-    peer, client, (agent, _other) = room["peer"], room["client"], room["ids"]
+    peer, (agent, _other) = room["peer"], room["ids"]
+    first_caller_on_the_real_board(room)
     lane = Lane("net")
-    session = SupervisorSession(line.engine, line.agent, client, lane)
+    session = board_session(line, room, lane)
     problems: list[str] = []
     session.problem.connect(problems.append)
-    rows = [board_row(agent, "asha", "on_call", call_seconds=3, sip_uri=peer.uri)]
-    window = open_board(qtbot, line, settings, session, rows)
+    window = open_live_board(qtbot, line, settings, session, agent)
+    name = session.row(agent).name
     try:
         qtbot.mouseClick(button(window, agent, "barge"), CLICK)
         qtbot.waitUntil(
@@ -263,7 +305,7 @@ def test_the_callers_call_ending_ends_monitoring(qtbot, line, settings, room) ->
         )
         peer.hang_up_own_call()
         qtbot.waitUntil(lambda: session.status.agent_id is None, timeout=10000)
-        assert session.call_id is None and problems == ["Monitoring of Asha ended."]
+        assert session.call_id is None and problems == [f"Monitoring of {name} ended."]
         peer.wait_event("monitor_ended")
         assert button(window, agent, "listen").isEnabled()  # the board still says on_call
         assert "Not monitoring" in window.monitor_label.text()
