@@ -11,7 +11,9 @@ pause are refused or honoured as the contract says; logout hands the unused leas
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from typing import Any
 import keyring
 import pytest
 import requests
+import uvicorn
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 from siptest import LOOPBACK, EventLog, Sipp, make_engine
@@ -88,7 +91,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
     helper = Live(app, server)
     yield helper
     helper.close()
-    server.stop()
+    helper.server.stop()  # a test may have replaced it (outage)
     app.state.engine.dispose()
 
 
@@ -408,3 +411,61 @@ def test_dnc_refuses_the_dial_and_pause_resume_keeps_the_contact(
     assert wf.state is WorkflowState.FETCHING and wf.contact is None
     qtbot.waitUntil(lambda: rig.presence()["contact_id"] is None, timeout=10_000)
     assert rig.presence()["state"] == "ready"
+
+
+def _bring_back(live: Live, port: int) -> UvicornThread:
+    """Start the same app again on the port the softphone keeps trying."""
+    server = UvicornThread.__new__(UvicornThread)
+    server.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.sock.bind((LOOPBACK, port))
+    server.url = live.url
+    config = uvicorn.Config(live.app, log_level="warning", lifespan="on", access_log=False)
+    server.server = uvicorn.Server(config)
+    server.thread = threading.Thread(
+        target=server.server.run, kwargs={"sockets": [server.sock]}, daemon=True
+    )
+    return server.start()
+
+
+def test_calling_goes_on_through_a_server_outage(
+    rig_factory: Callable[..., Rig], qtbot: Any
+) -> None:
+    """The leased-ahead contacts carry the caller through an outage: the server goes away,
+    four calls are made and their outcomes saved offline, the window shows them waiting; the
+    server comes back and each outcome is stored exactly once."""
+    rig = rig_factory(demo_callee, contacts=6)
+    wf = rig.workflow
+    ready(rig, qtbot)
+    qtbot.waitUntil(lambda: len(rig.journal.leased_contacts()) == 6, timeout=10_000)
+    now = rig.journal.server_now()
+    assert all(e - now >= timedelta(minutes=30) for e in rig.journal.lease_expiries().values())
+
+    port = int(rig.live.url.rsplit(":", 1)[1])
+    rig.live.server.stop()  # the centre's WAN is down from here on
+    saved: list[str] = []
+    called: list[int] = []
+    for _ in range(4):
+        assert wf.state is WorkflowState.PREVIEW and wf.contact is not None, rig.problems
+        called.append(wf.contact.id)
+        wf.dial(0)
+        qtbot.waitUntil(lambda: wf.state is WorkflowState.IN_CALL, timeout=10_000)
+        with qtbot.waitSignal(wf.wrap_up_started, timeout=10_000):
+            wf.hangup()
+        with qtbot.waitSignal(wf.outcome_saved, timeout=5_000) as done:
+            wf.save_outcome("completed", {"aware": "yes"})
+        saved.append(done.args[0])
+    assert len(set(called)) == 4
+    qtbot.waitUntil(lambda: not rig.worker.status.online, timeout=15_000)
+    assert rig.worker.status.waiting == 4
+    assert [e.sync_state for e in wf.history()] == ["waiting"] * 4
+
+    back = _bring_back(rig.live, port)
+    try:
+        assert rig.worker.drain(30.0), rig.worker.status
+        stored = [r.uuid for r in rig.server_outcomes()]
+        assert sorted(stored) == sorted(saved)  # every outcome, exactly once
+        qtbot.waitUntil(lambda: rig.worker.status.online, timeout=15_000)
+        assert rig.worker.status.waiting == 0
+    finally:
+        rig.live.server = back  # the fixture stops whichever server is running
