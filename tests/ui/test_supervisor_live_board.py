@@ -5,6 +5,7 @@ on the caller who is on a call; a caller's token is refused (403, not a re-login
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -89,6 +90,9 @@ def test_board_follows_a_real_caller_on_the_real_server(qtbot, line, settings, l
         assert buttons is not None and buttons.buttons["listen"].isEnabled()
         other = window.board.buttons_for(second)
         assert other is not None and not other.buttons["listen"].isEnabled()
+        logging.getLogger(__name__).info(
+            "presence → board: ready %.3f s, on call %.3f s", ready_s, on_call_s
+        )
         assert ready_s < 2.0 and on_call_s < 2.0, (ready_s, on_call_s)
     finally:
         session.close()
