@@ -51,6 +51,7 @@ class Shift:
     net_lane: Any
     http: list[Any] = field(default_factory=list)
     clients: list[Any] = field(default_factory=list)  # the sync and reference SyncClients
+    monitor: Any = None  # softphone.monitor.caller.CallerMonitor (the grant gate)
 
     def use_token(self, token: str) -> None:
         """A fresh token after logging in again (the old one expired or was revoked)."""
@@ -59,6 +60,8 @@ class Shift:
         self.worker.set_token(token)
 
     def close(self, engine: SipEngine) -> None:
+        if self.monitor is not None:
+            self.monitor.uninstall()
         self.worker.stop()
         self.net_lane.shutdown(wait=True)
         self.db_lane.shutdown(wait=True)
@@ -218,8 +221,38 @@ class CampaignApp(QObject):
             campaign=session.campaign,
         )
         workflow.setParent(window)
+        self._add_monitor_indicator(window)
         parts = (workflow, worker, window, account_id, db_lane, net_lane)
-        return Shift(session, journal, *parts, http, [sync_client, ref_client])
+        shift = Shift(session, journal, *parts, http, [sync_client, ref_client])
+        shift.monitor = self._install_monitor_gate(session, account_id, journal, sync_client)
+        return shift
+
+    def _install_monitor_gate(
+        self, session: Session, account_id: int, journal: Any, client: Any
+    ) -> Any:
+        """Supervisors may monitor this caller only with a grant the server signed
+        (DESIGN.md §4); judged against the server's clock as the sync client learns it."""
+        from softphone.monitor.caller import CallerMonitor
+
+        monitor = CallerMonitor(
+            self.engine,
+            account_id,
+            journal,
+            public_key=session.server_public_key,
+            agent_id=session.user.id,
+            now=client.clock.now,
+        )
+        monitor.install()
+        return monitor
+
+    def _add_monitor_indicator(self, window: MainWindow) -> None:
+        """The "supervisor is listening" label, shown when the centre's policy says so."""
+        from ui.monitor_indicator import MonitorIndicator
+
+        indicator = MonitorIndicator(show=self.settings.show_monitor_indicator, parent=window)
+        self.engine.event_emitted.connect(indicator.on_event)
+        window.statusBar().addPermanentWidget(indicator)
+        window.monitor_indicator = indicator  # type: ignore[attr-defined]
 
     def _add_account(self, session: Session) -> int:
         from softphone.sip.events import Transport

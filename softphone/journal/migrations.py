@@ -98,7 +98,29 @@ def _v3(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """Supervisor monitoring (DESIGN.md §4): used grant ids (single use across restarts) and
+    a record of every monitoring session and every refused attempt on this caller's phone."""
+    db["monitor_jti"].create({"jti": str, "keep_until": str}, pk="jti")  # type: ignore[union-attr]
+    db["monitor_sessions"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "supervisor_id": int,
+            "call_id": int,
+            "modes": str,  # JSON list of [mode, at] in order
+            "started_at": str,
+            "ended_at": str,
+            "end_reason": str,
+        },
+        pk="id",
+        not_null={"started_at", "modes"},
+    )
+    db["monitor_refusals"].create(  # type: ignore[union-attr]
+        {"at": str, "remote_uri": str, "reason": str}, not_null={"at", "reason"}
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 

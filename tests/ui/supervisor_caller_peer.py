@@ -4,9 +4,11 @@ the server's public key and this caller's agent id), and a local ``remote`` acco
 answers at once and is not wired to the headset. On start it calls ``remote`` itself, so the
 caller has a confirmed call to monitor. Prints ``READY {"port"}`` once the call is up and every
 Monitor* event as ``EVENT <json>``; a ``hangup`` line on stdin ends the caller's own call;
-exits when stdin closes.
+exits when stdin closes. The gate is the one a caller's shift installs
+(``softphone.monitor.caller.CallerMonitor``): used grant ids and every monitoring session are
+kept in the journal at JOURNAL.
 
-    python supervisor_caller_peer.py PUBLIC_KEY AGENT_ID
+    python supervisor_caller_peer.py PUBLIC_KEY AGENT_ID JOURNAL
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import threading
 from datetime import UTC, datetime
 
 from softphone.audio.files import ToneDevice
-from softphone.monitor.grants import GrantVerifier, MemoryJtiStore, grant_gate
+from softphone.journal import Journal
+from softphone.monitor.caller import CallerMonitor
 from softphone.sip.engine import SipEngine
 from softphone.sip.events import CallState, CallStateChanged, Event, IncomingCall
 from softphone.sip.spec import AccountSpec, EndpointSpec
@@ -27,7 +30,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def main(public_key: str, agent_id: int) -> int:
+def main(public_key: str, agent_id: int, journal_path: str) -> int:
     lock, confirmed = threading.Lock(), threading.Event()
     engine = SipEngine(
         EndpointSpec(bind_address="127.0.0.1", udp_port=0, tcp_port=None, log_level=1),
@@ -57,8 +60,11 @@ def main(public_key: str, agent_id: int) -> int:
     accounts["remote"] = engine.add_account(
         AccountSpec(user="remote", domain=domain), use_headset=False
     )
-    verifier = GrantVerifier(public_key, agent_id, now=now, jti_store=MemoryJtiStore(now))
-    engine.set_monitor_gate(accounts["caller"], grant_gate(verifier))
+    journal = Journal(journal_path)
+    monitor = CallerMonitor(
+        engine, accounts["caller"], journal, public_key=public_key, agent_id=agent_id, now=now
+    )
+    monitor.install()
     own_call.append(engine.make_call(accounts["caller"], f"sip:remote@{domain}"))
     if not confirmed.wait(10):
         say("FAILED", {"why": "own call not confirmed"})
@@ -68,9 +74,11 @@ def main(public_key: str, agent_id: int) -> int:
             if line.strip() == "hangup":  # the caller ends their own call
                 engine.hangup(own_call[0])
     finally:
+        monitor.uninstall()
         engine.stop()
+        journal.close()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2])))
+    sys.exit(main(sys.argv[1], int(sys.argv[2]), sys.argv[3]))

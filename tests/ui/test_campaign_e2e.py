@@ -174,6 +174,10 @@ def log_in(qtbot, rig: Rig, wrong_first: bool = False) -> Any:
     qtbot.waitUntil(lambda: rig.app.window is not None, timeout=15000)
     window = rig.app.window  # owned by the CampaignApp (deleted at logout)
     qtbot.waitExposed(window)
+    # Monitoring is possible only through the server's grants for this very caller.
+    shift = rig.app.shift
+    assert shift.monitor.verifier.agent_id == shift.session.user.id
+    assert not window.monitor_indicator.isVisible()
     return window
 
 

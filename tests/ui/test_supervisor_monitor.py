@@ -27,6 +27,8 @@ from supervisor_standin import board_row
 from server.app import create_app
 from server.tables import users
 from softphone.campaign.lanes import Lane
+from softphone.journal import Journal
+from softphone.journal.monitoring import MonitorJournal
 from softphone.monitor.board import BoardSnapshot, BoardStream
 from softphone.monitor.supervisor import PBX, PbxCodes, Phase, SupervisorSession
 from softphone.sip.events import MonitorMode
@@ -44,8 +46,10 @@ CLICK = Qt.MouseButton.LeftButton
 class CallerPeer:
     """The caller's softphone process; collects its Monitor* events."""
 
-    def __init__(self, public_key: str, agent_id: int) -> None:
-        cmd = [sys.executable, str(HERE / "supervisor_caller_peer.py"), public_key, str(agent_id)]
+    def __init__(self, public_key: str, agent_id: int, journal: Path) -> None:
+        self.journal = journal
+        peer = str(HERE / "supervisor_caller_peer.py")
+        cmd = [sys.executable, peer, public_key, str(agent_id), str(journal)]
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True,
@@ -110,7 +114,7 @@ def server(tmp_path_factory) -> Iterator[Live]:
 
 
 @pytest.fixture
-def room(server: Live) -> Iterator[dict]:
+def room(server: Live, tmp_path: Path) -> Iterator[dict]:
     """Two callers and a supervisor of one centre, a caller of another centre, and the first
     caller's softphone in a call."""
     world = server.setup(contacts=2, callers=2)
@@ -119,7 +123,7 @@ def room(server: Live) -> Iterator[dict]:
     http = requests.Session()
     client = SyncClient(server.url, http, token=sup["token"])
     ids = [world.user_ids[name] for name in world.callers]
-    peer = CallerPeer(sup["server_public_key"], ids[0])
+    peer = CallerPeer(sup["server_public_key"], ids[0], tmp_path / "caller-journal.db")
     try:
         yield {"client": client, "ids": ids, "peer": peer, "server": server, "world": world,
                "token": sup["token"],
@@ -222,6 +226,16 @@ def test_listen_whisper_barge_stop_against_a_real_caller(qtbot, line, settings, 
     finally:
         session.close()
         lane.shutdown()
+    peer.close()  # the caller's journal records the session with every mode it went through
+    with Journal(peer.journal) as journal:
+        (record,) = MonitorJournal(journal).sessions()
+        used = journal.connection.execute("SELECT COUNT(*) FROM monitor_jti").fetchone()[0]
+    assert [mode for mode, _at in record.modes] == ["listen", "whisper", "barge"]
+    assert (
+        record.ended_at is not None
+        and record.supervisor_id == room["world"].user_ids[room["world"].supervisor]
+    )
+    assert used == 3  # one grant per mode, each kept as used
 
 
 def test_refusals_become_sentences(qtbot, line, settings, room) -> None:

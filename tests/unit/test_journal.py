@@ -73,7 +73,7 @@ def _count(j: Journal, table: str) -> int:
 def test_opens_in_wal_mode_at_latest_schema(journal: Journal) -> None:
     conn = journal.connection
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert schema_version(conn) == LATEST == 3
+    assert schema_version(conn) == LATEST == 4
 
 
 def test_round_trip_call_and_outcome(journal: Journal) -> None:
@@ -149,7 +149,7 @@ def test_upgrades_a_v1_database(tmp_path: Path) -> None:
     )
     conn.close()
     with Journal(path) as j:
-        assert schema_version(j.connection) == 3
+        assert schema_version(j.connection) == LATEST
         # A v1/v2 outbox entry has no wire payload: kept, shown, never retried.
         counts = j.counts()
         assert (counts.waiting, counts.rejected) == (0, 1)
