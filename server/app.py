@@ -17,6 +17,8 @@ from fastapi import FastAPI
 from server import api, config, db, errors, migrate, openapi, schema
 from server.api import board as board_api
 from server.db import make_engine
+from server.fastpath import FastPresence
+from server.presence_buffer import PresenceBuffer
 from server.security import load_signing_key
 
 VERSION = "1.0.0"
@@ -45,6 +47,7 @@ def create_app(database_url: str | None = None, run_migrations: bool = True) -> 
         anyio.to_thread.current_default_thread_limiter().total_tokens = db.pool_size()
         board_api.watch_signals()  # open board streams end when the process is told to stop
         yield
+        app.state.presence_buffer.close()  # write the last heartbeats
         engine.dispose()
 
     app = FastAPI(
@@ -58,9 +61,11 @@ def create_app(database_url: str | None = None, run_migrations: bool = True) -> 
         },
     )
     app.state.engine = engine
+    app.state.presence_buffer = PresenceBuffer(engine)
     app.state.signing_key = load_signing_key(engine)
     errors.install(app)
     api.install(app)
+    app.add_middleware(FastPresence)  # good heartbeats skip FastAPI's routing (fastpath.py)
     openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, exists, func, or_, select
+from sqlalchemy import Connection, Engine, Integer, and_, bindparam, case, exists, func, or_, select
 
 from server import campaigns as rules
 from server import config, db, schema
@@ -26,7 +26,7 @@ def _free(now: datetime) -> Any:
     return or_(contacts.c.lease_expires_at.is_(None), contacts.c.lease_expires_at <= now)
 
 
-def _calls_since(since: datetime) -> Any:
+def _calls_since(since: Any) -> Any:
     return (
         select(func.count())
         .select_from(outcomes)
@@ -35,54 +35,110 @@ def _calls_since(since: datetime) -> Any:
     )
 
 
-def _eligible(campaign: Any, user_id: int, now: datetime) -> Any:
-    on_dnc = exists().where(
+# The pick's statements are built once with bind parameters (``_params``): building the
+# expression per request cost more CPU than the database spent on it.
+_P = bindparam
+_CALLBACK_OK = or_(
+    contacts.c.callback_at.is_(None),
+    and_(
+        contacts.c.callback_at <= _P("l_now"),
+        or_(contacts.c.callback_user_id == _P("l_user"), contacts.c.callback_at <= _P("l_grace")),
+    ),
+)
+_RESTED = or_(
+    contacts.c.last_attempt_at.is_(None),
+    contacts.c.last_attempt_at <= _P("l_retry"),
+    contacts.c.callback_at.is_not(None),  # a due callback overrides the gap
+)
+# The conditions on the contact's own row: open, free, callback due for us, rested.
+_CHEAP = and_(
+    contacts.c.campaign_id == _P("l_campaign"),
+    contacts.c.status == "open",
+    or_(contacts.c.lease_expires_at.is_(None), contacts.c.lease_expires_at <= _P("l_now")),
+    _CALLBACK_OK,
+    _RESTED,
+)
+_ELIGIBLE = and_(
+    _CHEAP,
+    ~exists().where(
         contact_phones.c.contact_id == contacts.c.id, contact_phones.c.phone == dnc.c.phone
-    )
-    grace_cut = now - timedelta(seconds=campaign.callback_grace_seconds)
-    callback_ok = or_(
-        contacts.c.callback_at.is_(None),
-        and_(
-            contacts.c.callback_at <= now,
-            or_(contacts.c.callback_user_id == user_id, contacts.c.callback_at <= grace_cut),
-        ),
-    )
-    retry_cut = now - timedelta(seconds=campaign.retry_gap_seconds)
-    rested = or_(
-        contacts.c.last_attempt_at.is_(None),
-        contacts.c.last_attempt_at <= retry_cut,
-        contacts.c.callback_at.is_not(None),  # a due callback overrides the gap
-    )
-    return and_(
-        contacts.c.campaign_id == campaign.id,
-        contacts.c.status == "open",
-        _free(now),
-        ~on_dnc,
-        callback_ok,
-        rested,
-        _calls_since(now - timedelta(days=1)) < campaign.max_calls_per_day,
-        _calls_since(now - timedelta(days=7)) < campaign.max_calls_per_week,
-    )
-
-
-def _priority(user_id: int) -> Any:
-    return case(
-        (contacts.c.callback_user_id == user_id, 0),
+    ),
+    _calls_since(_P("l_day")) < _P("l_max_day"),
+    _calls_since(_P("l_week")) < _P("l_max_week"),
+)
+_ORDER = (
+    case(
+        (contacts.c.callback_user_id == _P("l_user"), 0),
         (contacts.c.callback_at.is_not(None), 1),
         else_=2,
+    ),
+    contacts.c.attempts,
+    contacts.c.id,
+)
+_CANDIDATES = (
+    select(contacts.c.id)
+    .where(_CHEAP)
+    .order_by(*_ORDER)
+    .offset(_P("l_offset", type_=Integer))
+    .limit(_P("l_limit", type_=Integer))
+)
+_LOCK = {
+    locking: (
+        select(contacts.c.id)
+        .where(contacts.c.id.in_(_P("l_ids", expanding=True)), _ELIGIBLE)
+        .order_by(*_ORDER)
+        .limit(_P("l_count", type_=Integer))
     )
+    for locking in (False, True)
+}
+_LOCK[True] = _LOCK[True].with_for_update(skip_locked=True, of=contacts)
+
+
+def _params(campaign: Any, user_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "l_campaign": campaign.id,
+        "l_user": user_id,
+        "l_now": now,
+        "l_grace": now - timedelta(seconds=campaign.callback_grace_seconds),
+        "l_retry": now - timedelta(seconds=campaign.retry_gap_seconds),
+        "l_day": now - timedelta(days=1),
+        "l_week": now - timedelta(days=7),
+        "l_max_day": campaign.max_calls_per_day,
+        "l_max_week": campaign.max_calls_per_week,
+    }
+
+
+WINDOW_FACTOR, MIN_WINDOW, MAX_WINDOWS = 4, 20, 8
+_ALL = 2_147_483_647
 
 
 def _pick(conn: Connection, campaign: Any, user_id: int, count: int, now: datetime) -> list[int]:
-    query = (
-        select(contacts.c.id)
-        .where(_eligible(campaign, user_id, now))
-        .order_by(_priority(user_id), contacts.c.attempts, contacts.c.id)
-        .limit(count)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=contacts)
-    return list(conn.execute(query).scalars())
+    """The next ``count`` eligible contacts, locked (PostgreSQL) in priority order.
+
+    Two steps, so the per-contact call counts and the DNC check run only for a few rows
+    instead of the whole campaign: a window of candidates in priority order by the
+    conditions on the contact row alone (no locks), then the full eligibility on that
+    window with ``FOR UPDATE SKIP LOCKED``; the next window if it yields too few (after
+    ``MAX_WINDOWS``, the rest of the campaign at once). The claiming UPDATE repeats the
+    "free" condition, so exclusivity does not depend on the window (a contact taken
+    meanwhile is skipped or not claimed)."""
+    params = _params(campaign, user_id, now)
+    lock = _LOCK[conn.dialect.name == "postgresql"]
+    window = max(count * WINDOW_FACTOR, MIN_WINDOW)
+    picked: list[int] = []
+    for step in range(MAX_WINDOWS + 1):
+        limit = _ALL if step == MAX_WINDOWS else window
+        ids = list(
+            conn.execute(
+                _CANDIDATES, {**params, "l_offset": step * window, "l_limit": limit}
+            ).scalars()
+        )
+        if ids:
+            wanted = {**params, "l_ids": ids, "l_count": count - len(picked)}
+            picked += conn.execute(lock, wanted).scalars()
+        if len(picked) >= count or len(ids) < limit or step == MAX_WINDOWS:
+            break
+    return picked
 
 
 def _held(conn: Connection, user_id: int, now: datetime) -> int:

@@ -110,6 +110,7 @@ def logout(user: UserDep, engine: EngineDep, request: Request) -> Response:
     """Revoke this token and mark the user logged out. Other server processes may still
     accept the token for up to 5 s (their token cache)."""
     token_cache(request).evict(user.token_digest)
+    request.app.state.presence_buffer.flush()  # a buffered heartbeat must not come after
     with engine.begin() as conn:
         conn.execute(delete(tokens).where(tokens.c.token_hash == user.token_digest))
         conn.execute(

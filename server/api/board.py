@@ -54,6 +54,7 @@ def scope(user: CurrentUser, centre_id: int | None) -> tuple[int | None, bool]:
 def get_board(user: SupervisorDep, request: Request, centre_id: CentreQuery = None) -> Any:
     """The centre's callers as the live board shows them (admins: every centre)."""
     centre, every = scope(user, centre_id)
+    request.app.state.presence_buffer.flush()  # this process's pending heartbeats first
     return board.snapshot(request.app.state.engine, centre, every_centre=every).board
 
 
@@ -80,7 +81,10 @@ async def board_events(
     centre, every = scope(user, centre_id)
     engine: Engine = request.app.state.engine
 
+    buffer = request.app.state.presence_buffer
+
     def poll() -> board.Snapshot:
+        buffer.flush()  # this process's pending heartbeats first
         return board.snapshot(engine, centre, every_centre=every)
 
     first = await anyio.to_thread.run_sync(poll)  # errors (503) before the stream starts
