@@ -12,7 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from memkeyring import MemoryKeyring, memory_keyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -28,3 +32,10 @@ for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_H
 def pytest_sessionfinish(session: object, exitstatus: int) -> None:
     """Remove the session's temporary profile."""
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def ring() -> Iterator[MemoryKeyring]:
+    """A fresh in-memory keyring (``tests/memkeyring.py``) for the test."""
+    with memory_keyring() as backend:
+        yield backend

@@ -21,12 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 import requests
 import uvicorn
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from memkeyring import MemoryKeyring
 from siptest import LOOPBACK, EventLog, Sipp, make_engine
 from sqlalchemy import select
 
@@ -55,33 +53,6 @@ HINDI_SCRIPT = {
     "sections": [{"title": "नमस्ते", "text": "नमस्ते {{name}} जी, बूथ {{booth_number}} से।"}],
     "questions": [{"key": "aware", "text": "क्या आपने सुना?", "options": ["हाँ", "नहीं"]}],
 }
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.values.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-@pytest.fixture
-def ring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from memkeyring import MemoryKeyring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from server_live import PASSWORD, Live, UvicornThread
@@ -22,24 +21,6 @@ from softphone.phone import Phone
 from ui.campaign_app import CampaignApp
 from ui.main_window import MainWindow
 from ui.supervisor_window import SupervisorWindow
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.values.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
 @pytest.fixture

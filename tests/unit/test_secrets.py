@@ -12,9 +12,8 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
+from memkeyring import MemoryKeyring
 
 from server import schema
 from softphone import secrets
@@ -22,27 +21,6 @@ from softphone.campaign.session import Session, login
 
 TOKEN = "tok-3f9a1c7e5b2d4a6f8e0c"
 SIP_PASSWORD = "sip-pw-7d2e9b4c1a6f"
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring backend: a real backend class, chosen with ``set_keyring``."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.values:
-            raise PasswordDeleteError(username)
-        del self.values[(service, username)]
 
 
 @pytest.fixture
