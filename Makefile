@@ -62,3 +62,16 @@ bench-all: bench bench-journal bench-sync bench-server bench-monitor
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# -- IT deployment (issue 5; docs/deploying.md) ---------------------------------------------
+# `make bundle`: the PyInstaller one-folder app for this OS in dist/Sampark/ (spec committed
+# in installer/). `make msi`: dist/Sampark-<version>-x64.msi from the Windows bundle
+# (dist/Sampark/Sampark.exe) with wixl on Linux or WiX on Windows (installer/build_msi.py).
+.PHONY: bundle msi
+bundle: deps-test
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist \
+	  --workpath build/pyinstaller installer/sampark.spec
+	dist/Sampark/Sampark$(if $(filter Windows_NT,$(OS)),.exe,) --self-test --json > /dev/null \
+	  || { echo "bundle self-test failed"; exit 1; }
+msi:
+	$(PY) installer/build_msi.py --bundle dist/Sampark --out dist

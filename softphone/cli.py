@@ -191,6 +191,9 @@ def add_subcommands(sub: Any) -> None:
         "doctor", parents=[parent], allow_abbrev=False, help="check this PC's SIP and audio"
     )
     doctor.add_argument("--probe-timeout", type=float, default=3.0, metavar="S")
+    doctor.add_argument(
+        "--self-test", action="store_true", help="also import every module (IT, frozen app)"
+    )
 
 
 def build_parser(prog: str = "sampark") -> argparse.ArgumentParser:
@@ -433,8 +436,21 @@ def _native_prints_to_stderr() -> Iterator[TextIO]:
     finally:
         out.close()
         sys.stdout.flush()
+        _flush_c_stdio()  # pjlib's buffered printf lines go to stderr too (frozen app)
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    """``fflush(NULL)`` in the C library (POSIX); nothing to do where that is unavailable."""
+    if sys.platform == "win32":
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

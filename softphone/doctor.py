@@ -9,6 +9,10 @@ Three probes, each returning plain data for the CLI to print (text or JSON):
   sockets and a short timeout; reports the response status line. Any SIP response (even 404
   or 405) proves a SIP server is there; only no answer is a failure.
 
+With ``softphone.selftest``: Python TLS, the configured server (``GET /healthz``, TLS
+verified), the journal's health (integrity check, outbox counts) and, with ``--self-test``
+(the frozen app's ``Sampark --self-test``), an import of every module of the app.
+
 ``KNOWN_LIMITS`` are stated on every run: they are facts about the shipped wheels.
 """
 
@@ -23,7 +27,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from softphone import config
+from softphone import config, selftest
 from softphone.cli import EXIT_CHECK_FAILED, EXIT_OK, Reporter, resolve_identity
 
 KNOWN_LIMITS: tuple[str, ...] = (
@@ -257,15 +261,25 @@ def environment_report() -> dict[str, Any]:
 
 def run_doctor(args: argparse.Namespace, settings: config.Settings, reporter: Reporter) -> int:
     ident = resolve_identity(args, settings)
+    self_test = bool(getattr(args, "self_test", False))
     report: dict[str, Any] = {
         "event": "doctor",
+        "version": selftest.version(),
         "environment": environment_report(),
+        "modules": selftest.modules_report() if self_test else None,
         "pjsua2": pjsua2_report(),
         "portaudio": portaudio_report(),
+        "tls": selftest.tls_report(),
+        "server": None,
         "registrar": None,
+        "journal": selftest.journal_report(),
         "known_limits": list(KNOWN_LIMITS),
         "settings_problems": list(settings.problems),
     }
+    if settings.server_url:
+        report["server"] = selftest.server_report(
+            settings.server_url, settings.tls_verify, args.probe_timeout
+        )
     if ident.account.registrar:
         result = probe_registrar(
             ident.account.registrar, ident.account.transport.value, args.probe_timeout
@@ -291,6 +305,12 @@ def _doctor_failures(report: dict[str, Any]) -> list[str]:
     registrar = report["registrar"]
     if registrar is not None and not registrar["ok"]:
         failures.append(f"registrar {registrar['target']}: {registrar['error']}")
+    for key, name in (("modules", "modules"), ("tls", "TLS"), ("journal", "journal")):
+        if report[key] is not None and not report[key]["ok"]:
+            failures.append(f"{name}: {report[key].get('error')}")
+    server = report["server"]
+    if server is not None and not server["ok"]:
+        failures.append(f"server {server['url']}: {server['error']}")
     return failures
 
 
@@ -309,7 +329,8 @@ def print_doctor(report: dict[str, Any], out: TextIO) -> None:
         print(text, file=out)
 
     env = report["environment"]
-    line(f"Python {env['python']} on {env['platform']}")
+    line(f"Sampark {report['version']}, Python {env['python']} on {env['platform']}")
+    _print_checks(report, line)
     line("pjsua2:")
     for key, value in report["pjsua2"].items():
         if key != "known_limits":  # listed once, below
@@ -336,6 +357,36 @@ def print_doctor(report: dict[str, Any], out: TextIO) -> None:
     for warning in report["warnings"]:
         line(f"Warning: {warning}")
     line("OK" if report["ok"] else "FAILED: " + "; ".join(report["failures"]))
+
+
+def _print_checks(report: dict[str, Any], line: Any) -> None:
+    """One line per self-test check: modules, TLS, server, journal."""
+    mods = report["modules"]
+    if mods is not None:
+        line(f"Modules: {_mark(mods)} {mods['loaded']} loaded in {mods['seconds']} s")
+        for name, error in mods["failed"].items():
+            line(f"  - {name}: {error}")
+    tls = report["tls"]
+    line(f"TLS: {_mark(tls)} {tls['openssl']}, CA bundle {tls.get('ca_bundle', '?')}")
+    server = report["server"]
+    if server is None:
+        line("Server: none configured (not checked)")
+    elif server["ok"]:
+        line(f"Server: OK {server['url']} answered in {server['rtt_ms']:.0f} ms")
+    else:
+        line(f"Server: FAILED {server['url']} - {server['error']}")
+    jr = report["journal"]
+    if not jr["ok"]:
+        line(f"Journal: FAILED {jr['path']} - {jr['error']}")
+    elif not jr["exists"]:
+        line(f"Journal: OK {jr['path']} (not created yet)")
+    else:
+        counts = f"{jr['waiting']} waiting, {jr['rejected']} rejected, {jr['conflict']} conflict"
+        line(f"Journal: OK {jr['path']} ({counts})")
+
+
+def _mark(check: dict[str, Any]) -> str:
+    return "OK" if check.get("ok") else f"FAILED ({check.get('error')})"
 
 
 def _short(value: Any) -> str:

@@ -83,10 +83,19 @@ def _add_headless_demo_options(demo: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in argv:  # the frozen app's check for IT: the doctor with every check
+        argv = ["doctor", "--self-test", *(a for a in argv if a != "--self-test")]
+    uri = argv.pop(0) if argv and _is_dial_uri(argv[0]) else None  # sampark tel:+91…
     args = build_parser().parse_args(argv)
     if args.command in cli.HEADLESS_COMMANDS or getattr(args, "headless", False):
         return cli.run(args)
-    return run_window(demo=args.command == "demo", language=getattr(args, "language", None))
+    language = getattr(args, "language", None)
+    return run_window(demo=args.command == "demo", language=language, uri=uri)
+
+
+def _is_dial_uri(arg: str) -> bool:
+    return arg.partition(":")[0].lower() in ("tel", "sip", "sips", "callto") and ":" in arg
 
 
 # -- the window ------------------------------------------------------------------------
@@ -130,22 +139,28 @@ class AppParts:
                 log.warning("clean-up failed: %s", exc)
 
 
-def run_window(demo: bool, language: str | None = None) -> int:
+def run_window(demo: bool, language: str | None = None, uri: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from softphone import config
+    from softphone import config, logs
     from ui import i18n
 
     settings = config.load({"language": language})
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Sampark")
+    logs.setup()
+    instance = None if demo else _single_instance(uri)
+    if instance is False:
+        return cli.EXIT_OK  # the running window took over
     i18n.install(app, settings.language)
     try:
         parts = build_demo(settings) if demo else build_gui(settings)
     except Exception as exc:
         return _startup_failed(app, exc)
+    if instance:
+        _hand_uris_to(parts, instance, settings.auto_dial_uri)
     app.aboutToQuit.connect(parts.shutdown)
     _quit_on_ctrl_c(app)
     keepalive = QTimer(app)  # lets Python run signal handlers while Qt waits
@@ -153,6 +168,42 @@ def run_window(demo: bool, language: str | None = None) -> int:
     keepalive.timeout.connect(lambda: None)
     parts.show()
     return int(app.exec())
+
+
+# -- single instance and click-to-dial (softphone.single_instance, ui.uri_handoff) ---------
+
+
+def _single_instance(uri: str | None) -> Any:
+    """False if a running Sampark took this launch's work; else the listening server (None
+    if listening failed), with the first message (the URI) kept on it."""
+    from softphone import single_instance
+
+    target = single_instance.dial_target(uri) if uri else None
+    message = f"dial {target}" if target else "show"
+    if single_instance.send(message):
+        log.info("handed %r to the running Sampark", message)
+        return False
+    server = single_instance.InstanceServer()
+    if not server.listen():
+        return None
+    server.setProperty("first_message", message if target else "")
+    return server
+
+
+def _hand_uris_to(parts: AppParts, server: Any, auto_dial: bool) -> None:
+    from ui.uri_handoff import UriHandoff
+
+    def window() -> Any:
+        return parts.campaign.window if parts.campaign is not None else parts.window
+
+    handoff = UriHandoff(window, auto_dial, server)
+    server.message_received.connect(handoff.handle)
+    parts.cleanups.append(server.close)
+    first = server.property("first_message")
+    if first:  # offered once the event loop runs (after the window is shown)
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, handoff, lambda: handoff.handle(first))
 
 
 def build_demo(settings: Settings, journal_dir: Path | None = None) -> AppParts:
