@@ -132,11 +132,39 @@ class PresenceBuffer:
 
     def _write(self, rows: list[_Pending], leases: dict[tuple[int, int], datetime]) -> None:
         with db.single_write(self.engine) as conn:
-            for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                chunk = [p.values for p in rows[start : start + ROWS_PER_STATEMENT]]
-                conn.execute(_upsert(self.engine, chunk))
+            if conn.dialect.name == "postgresql":  # one constant statement: compiled once
+                values = [p.values for p in rows]
+                conn.exec_driver_sql(_PG_UPSERT, {k: [v[k] for v in values] for k in _COLUMNS})
+            else:
+                for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                    chunk = [p.values for p in rows[start : start + ROWS_PER_STATEMENT]]
+                    conn.execute(_upsert(self.engine, chunk))
             if leases:
                 _extend_leases(conn, leases)
+
+
+_COLUMNS = {
+    "user_id": "int4",
+    "state": "text",
+    "reason": "text",
+    "contact_id": "int4",
+    "since": "timestamp",
+    "updated_at": "timestamp",
+    "call_started_at": "timestamp",
+    "mos": "float8",
+    "loss_pct": "float8",
+    "jitter_ms": "float8",
+}
+# PostgreSQL: every row in one statement whose text never changes (arrays, unnest), so
+# neither SQLAlchemy nor the server compiles it again; same semantics as ``_upsert``.
+_PG_UPSERT = (
+    f"INSERT INTO presence ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%({name})s::{kind}[]" for name, kind in _COLUMNS.items())
+    + ") ON CONFLICT (user_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("user_id", "since"))
+    + ", since = CASE WHEN presence.state = excluded.state THEN presence.since"
+    " ELSE excluded.since END WHERE presence.updated_at <= excluded.updated_at"
+)
 
 
 def _upsert(engine: Engine, rows: list[dict[str, Any]]) -> Any:
