@@ -154,3 +154,15 @@ def new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def pg_array_type(column: Any) -> str:
+    """The PostgreSQL array type for a column's values (``unnest`` statements)."""
+    from sqlalchemy import JSON, Boolean, DateTime, Float, Integer
+
+    kinds: list[tuple[Any, str]] = [(Boolean, "bool"), (Integer, "int4"), (Float, "float8")]
+    kinds += [(DateTime, "timestamp"), (JSON, "json")]
+    for kind, name in kinds:
+        if isinstance(column.type, kind):
+            return f"{name}[]"
+    return "text[]"

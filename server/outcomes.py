@@ -222,17 +222,21 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
     if conn.dialect.name != "postgresql":
         conn.execute(insert_outcome(conn), rows)
         return len(rows)
-    sql = _PG_INSERT.get(conn.dialect)
-    if sql is None:
-        columns = [c.name for c in outcomes.c]
-        stmt = insert_outcome(conn).compile(dialect=conn.dialect, column_keys=columns)
-        sql = _PG_INSERT[conn.dialect] = str(stmt)
-    params = [row | {key: json.dumps(row[key]) for key in _JSON_COLUMNS} for row in rows]
-    return int(conn.exec_driver_sql(sql, params).rowcount)  # type: ignore[arg-type]
+    params = {
+        c.name: [json.dumps(r[c.name]) if c.name in _JSON_COLUMNS else r[c.name] for r in rows]
+        for c in outcomes.c
+    }
+    return int(conn.exec_driver_sql(_PG_INSERT, params).rowcount)
 
 
-_JSON_COLUMNS = [c.name for c in outcomes.c if isinstance(c.type, JSON)]
-_PG_INSERT: dict[Any, str] = {}
+_JSON_COLUMNS = {c.name for c in outcomes.c if isinstance(c.type, JSON)}
+# One statement for the whole batch whose text never changes (column arrays, unnest): its
+# row count is exact, unlike SQLAlchemy's multi-row insert, and it is parsed once.
+_PG_INSERT = (
+    f"INSERT INTO outcomes ({', '.join(c.name for c in outcomes.c)}) SELECT * FROM unnest("
+    + ", ".join(f"%({c.name})s::{db.pg_array_type(c)}" for c in outcomes.c)
+    + ") ON CONFLICT DO NOTHING"
+)
 
 
 def insert_outcome(conn: Connection) -> Any:
@@ -273,7 +277,11 @@ def _apply_all(batch: _Batch, stored: list[_Item], results: list[Any]) -> None:
         touched[v.item.contact_id] = _apply(batch, v.item)
         if v.item.disposition == "dnc":
             dnc_phones.add(phones.normalise(v.item.phone) or v.item.phone)
-    if touched:
+    if touched and batch.conn.dialect.name == "postgresql":
+        values = list(touched.values())
+        params = {name: [c[name] for c in values] for name in ("id", *_UPDATED)}
+        batch.conn.exec_driver_sql(_PG_CONTACT_UPDATE, params)
+    elif touched:
         batch.conn.execute(_CONTACT_UPDATE, [_update_params(c) for c in touched.values()])
     if dnc_phones:
         rows = [
@@ -298,6 +306,15 @@ _CONTACT_UPDATE = (
     contacts.update()
     .where(contacts.c.id == bindparam("b_id"))
     .values({name: bindparam(f"b_{name}") for name in _UPDATED})
+)
+
+
+_PG_CONTACT_UPDATE = (  # every touched contact in one statement (see _PG_INSERT)
+    "UPDATE contacts SET "
+    + ", ".join(f"{name} = v.{name}" for name in _UPDATED)
+    + " FROM unnest("
+    + ", ".join(f"%({n})s::{db.pg_array_type(contacts.c[n])}" for n in ("id", *_UPDATED))
+    + f") AS v(id, {', '.join(_UPDATED)}) WHERE contacts.id = v.id"
 )
 
 
