@@ -69,8 +69,7 @@ clean:
 # (dist/Sampark/Sampark.exe) with wixl on Linux or WiX on Windows (installer/build_msi.py).
 .PHONY: bundle msi
 bundle: deps-test
-	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist \
-	  --workpath build/pyinstaller installer/sampark.spec
+	$(PY) installer/build_bundle.py --dist dist --work build/pyinstaller $(BUNDLE_ARGS)
 	dist/Sampark/Sampark$(if $(filter Windows_NT,$(OS)),.exe,) --self-test --json > /dev/null \
 	  || { echo "bundle self-test failed"; exit 1; }
 msi:
