@@ -3,10 +3,11 @@ nothing that goes into it changed.
 
     python installer/build_bundle.py [--dist dist] [--work build/pyinstaller] [--force]
 
-The fingerprint covers the spec, its entry script and hooks, pyproject.toml, every file of ``softphone/``, ``ui/``, ``server/``
-and ``resources/``, and the installed packages (``importlib.metadata``); it is stored next to
-the bundle (``<dist>/Sampark.fingerprint``). Prints the bundle path, whether it was built,
-the build time and the bundle size. ``make bundle`` and the bundle test use it.
+The fingerprint covers the spec, its entry script and hooks, pyproject.toml, every file of
+``softphone/``, ``ui/``, ``server/`` and ``resources/``, and the installed packages
+(``importlib.metadata``); it is stored next to the bundle (``<dist>/Sampark.fingerprint``).
+Prints the bundle path, whether it was built, the build time and the bundle size.
+``make bundle`` and the bundle test use it.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ def build(dist: Path, work: Path, force: bool = False) -> tuple[bool, float]:
     """(built?, seconds): runs PyInstaller unless the stored fingerprint matches."""
     stamp = dist / f"{NAME}.fingerprint"
     current = fingerprint()
-    if not force and executable(dist).exists() and stamp.exists():
-        if stamp.read_text().strip() == current:
-            return False, 0.0
+    fresh = executable(dist).exists() and stamp.exists()
+    if not force and fresh and stamp.read_text().strip() == current:
+        return False, 0.0
     stamp.unlink(missing_ok=True)
     shutil.rmtree(dist / NAME, ignore_errors=True)
     start = time.monotonic()

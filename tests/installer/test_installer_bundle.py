@@ -29,7 +29,8 @@ DIST = ROOT / "build" / "test-bundle"
 def app() -> Path:
     built, seconds = build_bundle.build(DIST, ROOT / "build" / "test-bundle-work")
     size = build_bundle.size_bytes(DIST / "Sampark") / 1e6
-    print(f"\nbundle {'built in %.0f s' % seconds if built else 'cached'}; {size:.0f} MB")
+    what = f"built in {seconds:.0f} s" if built else "cached"
+    print(f"\nbundle {what}; {size:.0f} MB")
     return build_bundle.executable(DIST)
 
 
