@@ -30,7 +30,7 @@ class Command:
     method: str = ""  # Phone method that carries it out; "" = handled by the UI
     arg: str = ""  # fixed argument (the DTMF digit)
     takes_arg: bool = False  # the method needs a user-supplied argument (number, target)
-    target: str = "phone"  # what enabled_when/method are looked up on: "phone" or "workflow"
+    target: str = "phone"  # enabled_when/method are looked up on "phone", "workflow"; "app": UI
 
 
 _CALL_COMMANDS = (
@@ -78,6 +78,8 @@ _DTMF_COMMANDS = tuple(
 
 _APP_COMMANDS = (
     Command("settings", QT_TRANSLATE_NOOP("Commands", "Settings…"), "Ctrl+,"),
+    # target "app": the window handles it; never a Phone or workflow method.
+    Command("about", QT_TRANSLATE_NOOP("Commands", "About Sampark"), "F1", target="app"),
     Command("quit", QT_TRANSLATE_NOOP("Commands", "Quit"), "Ctrl+Q"),
 )
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         for command_id in _CALL_MENU:
             self._call_menu.addAction(self.actions[command_id])
         self._tools_menu.addAction(self.actions["settings"])
+        self._tools_menu.addAction(self.actions["about"])
         self._tools_menu.addSeparator()
         self._tools_menu.addAction(self.actions["quit"])
         if self.campaign_view is not None:
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
         self.actions.set_handler("dial_pad", self.toggle_dial_pad)
         self.actions.set_handler("transfer", self._ask_transfer_target)
         self.actions.set_handler("settings", self.open_settings)
+        self.actions.set_handler("about", self.open_about)
         self.actions.set_handler("quit", self.close)
 
     def _connect_phone(self) -> None:
@@ -244,6 +247,14 @@ class MainWindow(QMainWindow):
             self.settings_dialog = dialog
         self.settings_dialog.open()
         return self.settings_dialog
+
+    def open_about(self) -> QDialog:
+        from ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _switch_devices(self, capture: str, playback: str, ringer: str) -> None:
         self.switcher.switch(capture, playback)

@@ -2,6 +2,33 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="hi_IN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About Sampark</source>
+        <translation>संपर्क के बारे में</translation>
+    </message>
+    <message>
+        <source>Sampark %1</source>
+        <translation>संपर्क %1</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>लॉग</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>डेटा</translation>
+    </message>
+    <message>
+        <source>Machine settings</source>
+        <translation>कंप्यूटर की सेटिंग्स</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>लॉग फ़ोल्डर खोलें</translation>
+    </message>
+</context>
+<context>
     <name>BoardModel</name>
     <message>
         <source>Ready</source>
@@ -227,6 +254,10 @@
 </context>
 <context>
     <name>Commands</name>
+    <message>
+        <source>About Sampark</source>
+        <translation>संपर्क के बारे में</translation>
+    </message>
     <message>
         <source>Dial</source>
         <translation>डायल करें</translation>
@@ -808,6 +839,13 @@
     <message>
         <source>Last synced %1</source>
         <translation>आख़िरी सिंक %1</translation>
+    </message>
+</context>
+<context>
+    <name>UriHandoff</name>
+    <message>
+        <source>Call %1?</source>
+        <translation>%1 पर कॉल करें?</translation>
     </message>
 </context>
 <context>
