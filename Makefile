@@ -67,10 +67,12 @@ clean:
 # `make bundle`: the PyInstaller one-folder app for this OS in dist/Sampark/ (spec committed
 # in installer/). `make msi`: dist/Sampark-<version>-x64.msi from the Windows bundle
 # (dist/Sampark/Sampark.exe) with wixl on Linux or WiX on Windows (installer/build_msi.py).
-.PHONY: bundle msi
+.PHONY: bundle msi bench-bundle
 bundle: deps-test
 	$(PY) installer/build_bundle.py --dist dist --work build/pyinstaller $(BUNDLE_ARGS)
 	dist/Sampark/Sampark$(if $(filter Windows_NT,$(OS)),.exe,) --self-test --json > /dev/null \
 	  || { echo "bundle self-test failed"; exit 1; }
 msi:
 	$(PY) installer/build_msi.py --bundle dist/Sampark --out dist
+bench-bundle: deps-test
+	$(PY) bench/bench_bundle.py $(BENCH_ARGS)

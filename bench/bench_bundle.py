@@ -1,0 +1,105 @@
+"""The frozen app (PyInstaller one-folder bundle): launch-to-registered time and size.
+
+    python bench/bench_bundle.py [--runs 5] [--dist build/test-bundle]
+
+Builds the bundle if needed (``installer/build_bundle.py``, cached), starts a local Kamailio
+registrar on loopback (the integration tests' config, digest auth), then launches the frozen
+``Sampark answer --json`` (the engine, the SIP account and its registration, exactly what the
+window does at start, without the window) N times, timing from the process spawn to the
+``registration registered`` line on its stdout. Prints the median (target ≤ 1.0 s), the
+spread, and the bundle's size on disk (and the size of its largest parts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "installer"), str(ROOT / "tests"), str(ROOT / "tests" / "integration")]
+import build_bundle  # noqa: E402
+from netports import free_port  # noqa: E402
+from siptest import TEST_PASSWORDS, Kamailio  # noqa: E402
+
+TARGET_S = 1.0
+USER = "alice"
+
+
+def launch_to_registered(app: Path, kam: Kamailio, timeout: float = 20.0) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "SAMPARK_SIP"))}
+    env.update(QT_QPA_PLATFORM="offscreen", SAMPARK_BENCH_PW=TEST_PASSWORDS[USER])
+    cmd = [str(app), "answer", "--user", USER, "--domain", kam.domain]
+    cmd += ["--registrar", f"sip:{kam.domain}", "--password-env", "SAMPARK_BENCH_PW"]
+    cmd += ["--listen", f"127.0.0.1:{free_port()}", "--json", "--timeout", str(timeout)]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            event = json.loads(raw)
+            if event.get("event") == "registration" and event.get("state") == "registered":
+                return time.monotonic() - start
+            if event.get("event") == "error":
+                raise RuntimeError(f"frozen app: {event}")
+        raise RuntimeError(f"frozen app exited ({proc.wait()}) without registering")
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def largest_parts(folder: Path, count: int = 5) -> list[tuple[str, float]]:
+    inner = folder / "_internal" if (folder / "_internal").is_dir() else folder
+    sizes = [
+        (p.name, build_bundle.size_bytes(p) if p.is_dir() else p.stat().st_size)
+        for p in inner.iterdir()
+    ]
+    return [(name, size / 1e6) for name, size in sorted(sizes, key=lambda s: -s[1])[:count]]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dist", type=Path, default=ROOT / "build" / "test-bundle")
+    args = parser.parse_args()
+    built, seconds = build_bundle.build(args.dist, args.dist.parent / "test-bundle-work")
+    app = build_bundle.executable(args.dist)
+    what = f"built in {seconds:.0f} s" if built else "cached build"
+    print(f"bundle: {app} ({what})")
+    with tempfile.TemporaryDirectory(prefix="sampark-bench-bundle-") as tmp:
+        workdir = Path(tmp)
+        kam = Kamailio(free_port(), workdir)
+        kam.start()
+        try:
+            launch_to_registered(app, kam)  # warm the page cache once, not counted
+            times = [launch_to_registered(app, kam) for _ in range(args.runs)]
+        finally:
+            kam.stop()
+    median = statistics.median(times)
+    verdict = "meets" if median <= TARGET_S else "MISSES"
+    print(f"launch to registered (frozen, Kamailio on loopback, {args.runs} runs):")
+    print(
+        f"  median {median:.3f} s  min {min(times):.3f} s  max {max(times):.3f} s"
+        f"  — {verdict} the ≤ {TARGET_S:.1f} s target"
+    )
+    total = build_bundle.size_bytes(args.dist / "Sampark") / 1e6
+    print(f"bundle size: {total:.0f} MB on disk (one-folder, {sys.platform})")
+    for name, size in largest_parts(args.dist / "Sampark"):
+        print(f"  {name}: {size:.1f} MB")
+    return 0 if median <= TARGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
