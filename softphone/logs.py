@@ -50,6 +50,12 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+def level_of(name: str) -> int:
+    """A level name from settings (``log_level``: DEBUG, INFO, …); INFO if unknown."""
+    level = logging.getLevelName(name.strip().upper())
+    return level if isinstance(level, int) else logging.INFO
+
+
 def setup(
     folder: Path | None = None,
     level: int = logging.INFO,

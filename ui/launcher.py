@@ -150,7 +150,7 @@ def run_window(demo: bool, language: str | None = None, uri: str | None = None) 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Sampark")
-    logs.setup()
+    logs.setup(level=logs.level_of(settings.log_level))
     instance = None if demo else _single_instance(uri)
     if instance is False:
         return cli.EXIT_OK  # the running window took over
