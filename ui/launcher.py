@@ -84,6 +84,10 @@ def _add_headless_demo_options(demo: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["--provision"], ["--remove-user-data"]):  # the MSI's custom actions
+        from softphone import provision
+
+        return provision.main(argv)
     if "--self-test" in argv:  # the frozen app's check for IT: the doctor with every check
         argv = ["doctor", "--self-test", *(a for a in argv if a != "--self-test")]
     uri = argv.pop(0) if argv and _is_dial_uri(argv[0]) else None  # sampark tel:+91…
