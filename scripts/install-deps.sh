@@ -28,6 +28,8 @@ RUNTIME_PKGS=(
 )
 # Tests and benchmarks: real SIP peers, a paced PortAudio device (JACK dummy), a display.
 TEST_PKGS=(sip-tester kamailio baresip jackd2 xvfb stunnel4 openssl)
+# The MSI is authored and checked on Linux too (installer/build_msi.py, tests/installer).
+TEST_PKGS+=(wixl msitools)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
