@@ -61,6 +61,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--token-cache-seconds", type=float, default=None, help="server token cache (0 = off)"
     )
+    parser.add_argument(
+        "--outcome-every", type=int, default=10, help="every Nth request is an outcome batch"
+    )
+    parser.add_argument(
+        "--lease-every", type=int, default=40, help="every Nth request is a lease (0 = none)"
+    )
     parser.add_argument("--json", type=Path, help="write the raw numbers here")
     return parser.parse_args(argv)
 
@@ -292,9 +298,10 @@ def bench_workers(url: str, data: dict[str, Any], workers: int, args: argparse.N
     server = Server(url, workers, log, env)
     try:
         server.wait_ready()
-        runs = [drive(server, data, "mix", args.warmup, args.connections)]
+        mix = {"outcome_every": args.outcome_every, "lease_every": args.lease_every}
+        runs = [drive(server, data, "mix", args.warmup, args.connections, **mix)]
         for _ in range(args.runs):
-            runs.append(drive(server, data, "mix", args.duration, args.connections))
+            runs.append(drive(server, data, "mix", args.duration, args.connections, **mix))
         peer = drive(server, data, "healthz", args.duration, args.connections)
     finally:
         server.stop()
