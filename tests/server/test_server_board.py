@@ -217,3 +217,36 @@ def test_monitor_audit_and_centre_isolation(live: Live) -> None:
     theirs_seen = other_sup.get("/monitor-audit").json()
     assert [(e["agent_id"], e["reason"]) for e in theirs_seen] == [(theirs, "other_centre")]
     assert other_sup.get("/monitor-audit", params={"centre_id": here.centre_id}).status_code == 403
+
+
+def test_change_through_another_process_reaches_the_stream_within_two_seconds(
+    live: Live,
+) -> None:
+    """Heartbeats to one server instance, the board stream from another on the same
+    database: the coalesced write (≤ 0.25 s) plus the stream's poll (0.5 s) stay ≤ 2 s."""
+    from server_live import UvicornThread
+
+    from server.app import create_app
+
+    other_app = create_app(str(live.engine.url.render_as_string(hide_password=False)))
+    other = UvicornThread(other_app).start()
+    try:
+        world = live.setup(contacts=0, callers=1)
+        caller = live.login(world.callers[0])
+        sup = live.login(world.supervisor, base_url=other.url)
+        parser = SseParser()
+        with sup.stream("GET", "/board/events") as stream:
+            chunks = stream.iter_raw()
+            _next_board(chunks, parser, 5)
+            delays = []
+            for state in ("ready", "on_call", "wrap_up"):
+                sent = time.monotonic()
+                assert caller.post("/presence", json={"state": state}).status_code == 200
+                arrived, board = _next_board(chunks, parser, 5)
+                assert _state(board, world.callers[0]) == state
+                delays.append(arrived - sent)
+        print(f"across processes: {', '.join(f'{d * 1000:.0f} ms' for d in delays)}")
+        assert max(delays) <= 2.0, delays
+    finally:
+        other.stop()
+        other_app.state.engine.dispose()
