@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from test_workflow import Rig, demo_callee, live, ready, rig_factory, ring  # noqa: F401
+from test_workflow import Rig, demo_callee, live, ready, rig_factory  # noqa: F401
 
 from softphone.campaign import workflow as workflow_module
 from softphone.campaign.workflow import WorkflowState
