@@ -8,23 +8,19 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server_live import PASSWORD, Live, UvicornThread
-from syncfix import contact_ids, open_journal
+from server_live import Live, UvicornThread
+from syncfix import Caller, make_caller, open_journal
 
 from server.app import create_app
 from softphone.journal import Journal
-from softphone.sync import SyncClient
 
 PG_HOST = os.environ.get("SAMPARK_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("SAMPARK_TEST_PG_PORT", "5432"))
@@ -58,35 +54,6 @@ def live(server_db: str) -> Iterator[Live]:
         helper.close()
         server.stop()
         app.state.engine.dispose()
-
-
-@dataclass
-class Caller:
-    """A campaign on the live server with one caller logged in over HTTP."""
-
-    live: Live
-    campaign_id: int
-    token: str
-    contacts: list[int]
-    username: str
-    database_url: str
-
-    @property
-    def url(self) -> str:
-        return self.live.url
-
-    @property
-    def engine(self) -> Any:
-        return self.live.engine
-
-
-def make_caller(live: Live, server_db: str, contacts: int = 20, **campaign: Any) -> Caller:
-    """A new campaign (``campaign`` overrides its settings) with one caller logged in."""
-    world = live.setup(contacts=contacts, callers=1, **campaign)
-    client = SyncClient(live.url, requests.Session())
-    reply = client.login(world.callers[0], PASSWORD)
-    ids = contact_ids(live.engine, world.campaign_id)
-    return Caller(live, world.campaign_id, reply.token, ids, world.callers[0], server_db)
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import uvicorn
@@ -19,6 +20,9 @@ from sqlalchemy import Engine, func, select
 
 from softphone.journal import CallRecord, Journal, Outcome
 from softphone.sync import SyncClient, SyncStatus, SyncWorker
+
+if TYPE_CHECKING:  # tests/server is on sys.path in the test process, not in the children
+    from server_live import Live
 
 FAST = {"retry_base_s": 0.1, "retry_cap_s": 0.5}
 JOURNAL_FAST = {"backoff_base": 0.1, "backoff_cap": 0.5}
@@ -176,3 +180,34 @@ def contact_ids(engine: Engine, campaign_id: int) -> list[int]:
     query = select(contacts.c.id).where(contacts.c.campaign_id == campaign_id)
     with engine.connect() as conn:
         return sorted(int(row[0]) for row in conn.execute(query))
+
+
+@dataclass
+class Caller:
+    """A campaign on the live server with one caller logged in over HTTP."""
+
+    live: Live
+    campaign_id: int
+    token: str
+    contacts: list[int]
+    username: str
+    database_url: str
+
+    @property
+    def url(self) -> str:
+        return self.live.url
+
+    @property
+    def engine(self) -> Any:
+        return self.live.engine
+
+
+def make_caller(live: Live, server_db: str, contacts: int = 20, **campaign: Any) -> Caller:
+    """A new campaign (``campaign`` overrides its settings) with one caller logged in."""
+    from server_live import PASSWORD
+
+    world = live.setup(contacts=contacts, callers=1, **campaign)
+    client = SyncClient(live.url, requests.Session())
+    reply = client.login(world.callers[0], PASSWORD)
+    ids = contact_ids(live.engine, world.campaign_id)
+    return Caller(live, world.campaign_id, reply.token, ids, world.callers[0], server_db)

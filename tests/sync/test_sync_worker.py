@@ -9,12 +9,12 @@ import time
 from datetime import timedelta
 
 import requests
-from conftest import make_caller
 from server_live import PASSWORD
 from sqlalchemy import select
 from syncfix import (
     assert_exactly_once,
     journal_outcome_uuids,
+    make_caller,
     make_worker,
     save_many,
     wait_for,
