@@ -67,7 +67,7 @@ clean:
 # `make bundle`: the PyInstaller one-folder app for this OS in dist/Sampark/ (spec committed
 # in installer/). `make msi`: dist/Sampark-<version>-x64.msi from the Windows bundle
 # (dist/Sampark/Sampark.exe) with wixl on Linux or WiX on Windows (installer/build_msi.py).
-.PHONY: bundle msi bench-bundle
+.PHONY: bundle msi bench-bundle wine-msi-check
 bundle: deps-test
 	$(PY) installer/build_bundle.py --dist dist --work build/pyinstaller $(BUNDLE_ARGS)
 	dist/Sampark/Sampark$(if $(filter Windows_NT,$(OS)),.exe,) --self-test --json > /dev/null \
@@ -76,3 +76,7 @@ msi:
 	$(PY) installer/build_msi.py --bundle dist/Sampark --out dist
 bench-bundle: deps-test
 	$(PY) bench/bench_bundle.py $(BENCH_ARGS)
+# Exploration, not part of `make test` (needs Wine and PyPI at run time): installer/windows/.
+wine-msi-check:
+	installer/windows/build_standin.sh build/wine
+	WINEPREFIX=$(CURDIR)/build/wine/prefix installer/windows/wine_msi_check.sh build/wine/msi
