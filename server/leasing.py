@@ -158,13 +158,7 @@ def lease(engine: Engine, user: CurrentUser, req: schema.LeaseRequest) -> schema
             return schema.LeaseResponse(leases=[], refused_reason=refused, server_time=db.utc(now))
         ids = _pick(conn, campaign, user.id, min(req.count, room), now)
         expires = now + timedelta(seconds=campaign.lease_seconds)
-        if ids:
-            conn.execute(
-                contacts.update()
-                .where(contacts.c.id.in_(ids), _free(now))
-                .values(lease_owner=user.id, lease_expires_at=expires)
-            )
-        rows = _mine(conn, user.id, ids)
+        rows = _claim(conn, user.id, ids, now, expires)
         leases = [schema.Lease(contact=c, expires_at=db.utc(expires)) for c in rows]
     reason = None if leases else "no_contacts_available"
     return schema.LeaseResponse(leases=leases, refused_reason=reason, server_time=db.utc(now))
@@ -180,12 +174,20 @@ def _refusal(campaign: Any, room: int, now: datetime) -> str | None:
     return None
 
 
-def _mine(conn: Connection, user_id: int, ids: list[int]) -> list[schema.ContactOut]:
-    """The contacts of ``ids`` now leased to the user, in the order they were picked."""
+def _claim(
+    conn: Connection, user_id: int, ids: list[int], now: datetime, expires: datetime
+) -> list[schema.ContactOut]:
+    """Lease the still free contacts of ``ids`` to the user; they are returned by the same
+    statement (``UPDATE … RETURNING``), in the order they were picked."""
     if not ids:
         return []
-    query = select(contacts).where(contacts.c.id.in_(ids), contacts.c.lease_owner == user_id)
-    rows = sorted(conn.execute(query).all(), key=lambda r: ids.index(r.id))
+    claim = (
+        contacts.update()
+        .where(contacts.c.id.in_(ids), _free(now))
+        .values(lease_owner=user_id, lease_expires_at=expires)
+        .returning(*contacts.c)
+    )
+    rows = sorted(conn.execute(claim).all(), key=lambda r: ids.index(r.id))
     return [contact_out(conn, r) for r in rows]
 
 

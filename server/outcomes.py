@@ -70,7 +70,12 @@ def ingest(engine: Engine, user: CurrentUser, items: list[dict[str, Any]]) -> li
     Items are judged in (contact, UUID) order, as if stored one after the other. If the
     insert stored fewer rows than expected, a concurrent request stored one of the UUIDs
     in between: the transaction is rolled back and the batch judged again.
+    PostgreSQL: the same in three round trips with raw psycopg (``server.outcomes_pg``).
     """
+    if engine.dialect.name == "postgresql":
+        from server import outcomes_pg
+
+        return outcomes_pg.ingest(engine, user, items)
     answered: list[Any] = [None] * len(items)
     valid = _validate(items, answered)
     for _attempt in range(ATTEMPTS):
