@@ -135,6 +135,38 @@ def test_concurrent_resends_store_each_outcome_exactly_once(live: Live) -> None:
     assert attempts == 40, "contact attempts counted once per outcome"
 
 
+def test_concurrent_batches_on_the_same_contacts_lose_no_attempt(live: Live) -> None:
+    """Eight clients send different outcomes for the same two contacts at once: every
+    attempt is counted and the newest ended_at wins (no lost update under row locks)."""
+    world = live.setup(contacts=2, callers=1)
+    first = _first_contact(live, world.campaign_id)
+    base = datetime(2026, 1, 5, 4, 30, tzinfo=UTC)
+    batches = [
+        [
+            _item(
+                first + i % 2,
+                world.campaign_id,
+                ended_at=(base + timedelta(minutes=5 * b + i)).isoformat(),
+            )
+            for i in range(5)
+        ]
+        for b in range(8)
+    ]
+    clients = [live.login(world.callers[0]) for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(_send, clients, batches))
+    assert all(r["status"] == "accepted" for a in answers for r in a)
+    with live.engine.connect() as conn:
+        rows = conn.execute(
+            select(contacts.c.attempts, contacts.c.last_attempt_at)
+            .where(contacts.c.campaign_id == world.campaign_id)
+            .order_by(contacts.c.id)
+        ).all()
+    assert [r.attempts for r in rows] == [24, 16]  # 3 + 2 per batch
+    newest = base + timedelta(minutes=5 * 7 + 3)  # batch 7, item 3
+    assert rows[1].last_attempt_at == newest.replace(tzinfo=None)
+
+
 def test_outcome_updates_contact_and_releases_lease(live: Live) -> None:
     world = live.setup(contacts=1)
     caller = live.login(world.callers[0])
