@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 APP_PACKAGES = ("softphone", "server", "ui")
-# Modules that only run inside another tool (alembic's env script) or as a program.
-SKIPPED_SUFFIXES = (".__main__", "server.migrations.env")
+# Modules that only run inside another tool (alembic's env script) or as a program, and the
+# central server's PostgreSQL-only code (the desktop bundle leaves the PostgreSQL driver out:
+# the embedded demo server runs on SQLite).
+SKIPPED_SUFFIXES = (".__main__", "server.migrations.env", "server.outcomes_pg")
 
 
 def modules_report(packages: tuple[str, ...] = APP_PACKAGES) -> dict[str, Any]:
