@@ -11,9 +11,7 @@ pause are refused or honoured as the contract says; logout hands the unused leas
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +21,6 @@ from typing import Any
 
 import pytest
 import requests
-import uvicorn
 from memkeyring import MemoryKeyring
 from siptest import LOOPBACK, EventLog, Sipp, make_engine
 from sqlalchemy import select
@@ -384,21 +381,6 @@ def test_dnc_refuses_the_dial_and_pause_resume_keeps_the_contact(
     assert rig.presence()["state"] == "ready"
 
 
-def _bring_back(live: Live, port: int) -> UvicornThread:
-    """Start the same app again on the port the softphone keeps trying."""
-    server = UvicornThread.__new__(UvicornThread)
-    server.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.sock.bind((LOOPBACK, port))
-    server.url = live.url
-    config = uvicorn.Config(live.app, log_level="warning", lifespan="on", access_log=False)
-    server.server = uvicorn.Server(config)
-    server.thread = threading.Thread(
-        target=server.server.run, kwargs={"sockets": [server.sock]}, daemon=True
-    )
-    return server.start()
-
-
 def test_calling_goes_on_through_a_server_outage(
     rig_factory: Callable[..., Rig], qtbot: Any
 ) -> None:
@@ -412,7 +394,7 @@ def test_calling_goes_on_through_a_server_outage(
     now = rig.journal.server_now()
     assert all(e - now >= timedelta(minutes=30) for e in rig.journal.lease_expiries().values())
 
-    port = int(rig.live.url.rsplit(":", 1)[1])
+    port = rig.live.server.port
     rig.live.server.stop()  # the centre's WAN is down from here on
     saved: list[str] = []
     called: list[int] = []
@@ -431,7 +413,7 @@ def test_calling_goes_on_through_a_server_outage(
     assert rig.worker.status.waiting == 4
     assert [e.sync_state for e in wf.history()] == ["waiting"] * 4
 
-    back = _bring_back(rig.live, port)
+    back = UvicornThread(rig.live.app, port=port).start()  # on the port the worker tries
     try:
         assert rig.worker.drain(30.0), rig.worker.status
         stored = [r.uuid for r in rig.server_outcomes()]

@@ -22,13 +22,18 @@ _HASH = hash_password(PASSWORD)
 
 
 class UvicornThread:
-    """One uvicorn server in a background thread on a socket bound to a free port."""
+    """One uvicorn server in a background thread on a loopback socket: a free port by default,
+    ``port`` to come back on the port clients keep trying (a server restart), or ``sock``, a
+    socket bound earlier (``reserve_port``: connections are refused until the server starts)."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+    def __init__(self, app: FastAPI, port: int = 0, sock: socket.socket | None = None) -> None:
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+        self.sock = sock
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

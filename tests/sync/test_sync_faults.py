@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import requests
 from hostile import Hostile
+from server_live import UvicornThread
 from sqlalchemy import select
 from syncfix import (
-    PortServer,
     assert_exactly_once,
     journal_outcome_uuids,
     make_pair,
@@ -61,7 +61,7 @@ def test_server_down_for_the_whole_save_then_back(caller, journal: Journal) -> N
         )
         assert journal.counts().waiting == 30
         app = create_app(caller.database_url)
-        server = PortServer(app, sock).start()
+        server = UvicornThread(app, sock=sock).start()
         wait_for(
             lambda: statuses[-1].online and statuses[-1].waiting == 0,
             timeout=20,

@@ -10,9 +10,7 @@ stopped, a saved outcome shows offline / 1 waiting, then online / 0 once it is b
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,17 +57,7 @@ class Server:
         self.thread.stop()
 
     def start(self) -> None:
-        port = int(self.url.rsplit(":", 1)[1])
-        thread = UvicornThread(self.app)
-        thread.sock.close()
-        thread.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        thread.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        thread.sock.bind(("127.0.0.1", port))
-        thread.url = self.url
-        thread.thread = threading.Thread(
-            target=thread.server.run, kwargs={"sockets": [thread.sock]}, daemon=True
-        )
-        self.thread = thread.start()
+        self.thread = UvicornThread(self.app, port=self.thread.port).start()
 
     def close(self) -> None:
         self.live.close()
