@@ -5,6 +5,9 @@
 #                                    (and the server extra: the demo embeds the server)
 #   scripts/install-deps.sh --test   also the test peers (sipp, kamailio, baresip, jackd, Xvfb)
 #                                    and every extra in pyproject.toml (test, ...)
+#   scripts/install-deps.sh --windows  also Wine, mingw-w64 and msitools, and downloads the
+#                                    Windows CPython and wheels for the Windows build under
+#                                    Wine (installer/windows/winebuild.py fetch; network)
 #
 # Idempotent and quick on a second run: apt runs only for missing packages, pip only when
 # pyproject.toml changed since the last install. Environment knobs:
@@ -16,6 +19,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.venv}"
 MODE=runtime
 [[ "${1:-}" == "--test" ]] && MODE=test
+[[ "${1:-}" == "--windows" ]] && MODE=windows
 
 # Runtime: PortAudio for sounddevice; the libraries PySide6's wheels load for the offscreen
 # and xcb platforms; a Devanagari font for the Hindi interface.
@@ -30,6 +34,9 @@ RUNTIME_PKGS=(
 TEST_PKGS=(sip-tester kamailio baresip jackd2 xvfb stunnel4 openssl)
 # The MSI is authored and checked on Linux too (installer/build_msi.py, tests/installer).
 TEST_PKGS+=(wixl msitools)
+# The Windows build and its MSI under Wine (make test-windows): Wine 8, mingw-w64 for the
+# prefix's ProcessPrng stand-in (installer/windows/wine/bcryptprimitives.c).
+WINDOWS_PKGS=(wine wine64 gcc-mingw-w64-x86-64-win32)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -112,6 +119,8 @@ pip_install() {
 }
 
 install_debs "${RUNTIME_PKGS[@]}"
-[[ $MODE == test ]] && install_debs "${TEST_PKGS[@]}"
+[[ $MODE != runtime ]] && install_debs "${TEST_PKGS[@]}"
+[[ $MODE == windows ]] && install_debs "${WINDOWS_PKGS[@]}"
 make_venv
-if [[ $MODE == test ]]; then pip_install test; else pip_install runtime; fi
+if [[ $MODE == runtime ]]; then pip_install runtime; else pip_install test; fi
+if [[ $MODE == windows ]]; then "$VENV/bin/python" "$ROOT/installer/windows/winebuild.py" fetch; fi
