@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,26 @@ def self_test(wine: Wine, logs: Path) -> tuple[int, dict]:
     return code, json.loads(lines[-1])
 
 
+# -- the exe itself --------------------------------------------------------------------------
+
+
+def test_exe_is_a_windowed_x64_program_stamped_with_the_package_version(msis) -> None:
+    """No console window (PE subsystem GUI), x64, and the version resource carries the
+    package version (pyproject) as FileVersion and ProductVersion."""
+    exe = (winebuild.DIST / "Sampark" / "Sampark.exe").read_bytes()
+    pe = int.from_bytes(exe[0x3C:0x40], "little")
+    assert exe[:2] == b"MZ" and exe[pe : pe + 4] == b"PE\0\0"
+    assert int.from_bytes(exe[pe + 4 : pe + 6], "little") == 0x8664  # AMD64
+    subsystem = int.from_bytes(exe[pe + 24 + 68 : pe + 24 + 70], "little")
+    assert subsystem == 2, f"subsystem {subsystem}: 2 is GUI (no console), 3 is console"
+    version = metadata.version("sampark")
+    for name in ("FileVersion", "ProductVersion"):
+        entry = f"{name}\0".encode("utf-16-le")
+        at = exe.find(entry)
+        assert at > 0, f"no {name} in the version resource"
+        assert f"{version}\0".encode("utf-16-le") in exe[at : at + 100], name
+
+
 # -- the install sequence --------------------------------------------------------------------
 
 
@@ -211,6 +232,41 @@ def test_installed_exe_registers_with_the_registrar(machine, peers) -> None:
     assert events and events[-1].get("state") == "registered", events
     print(f"\ninstalled Sampark.exe under Wine: launch → registered in {seconds:.2f} s")
     assert TEST_PASSWORDS["alice"] not in json.dumps(events)
+
+
+def wait_for_log(path: Path, text: str, proc: subprocess.Popen, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = path.read_text("utf-8", "replace") if path.exists() else ""
+        if text in content:
+            return content
+        assert proc.poll() is None, f"Sampark.exe exited {proc.returncode}:\n{content[-3000:]}"
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} not in {path} after {timeout} s")
+
+
+def test_second_launch_hands_a_tel_uri_to_the_running_window(machine) -> None:
+    """The URI handler's command line (``Sampark.exe tel:…``) while Sampark runs: the second
+    process hands the number to the first over the per-user named pipe and exits."""
+    log = user_data(machine) / "logs" / "sampark.log"
+    log.unlink(missing_ok=True)
+    first = subprocess.Popen(
+        ["wine", PROGRAM], env=machine.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_log(log, "single instance: listening as", first)
+        second = subprocess.run(
+            ["wine", PROGRAM, "tel:+91-98765-43210"], env=machine.env(), capture_output=True,
+            timeout=120,
+        )  # fmt: skip
+        assert second.returncode == 0, second.stderr[-2000:]
+        text = wait_for_log(log, "click-to-dial received: +919876543210", first)
+        assert "handed 'dial +919876543210' to the running Sampark" in text
+        assert first.poll() is None, "the running window must stay"
+    finally:
+        first.terminate()
+        first.wait(30)
+        machine.wait()
 
 
 def test_upgrade_without_properties_keeps_config_and_journal(msis, machine, msiexec) -> None:
