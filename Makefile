@@ -7,10 +7,16 @@
 #   make bench   benchmarks against baresip (prints a table)
 
 export VENV ?= .venv
+ifeq ($(OS),Windows_NT)
+PY      := $(VENV)/Scripts/python.exe
+else
 PY      := $(VENV)/bin/python
+endif
 PYTEST_ARGS ?=
 # kamailio lives in /usr/sbin, which a non-root Debian user's PATH lacks.
+ifneq ($(OS),Windows_NT)
 export PATH := $(PATH):/usr/sbin:/sbin
+endif
 
 .PHONY: demo test deps deps-test lint format typecheck pytest bench bench-journal bench-sync \
 	bench-server bench-monitor bench-all clean
@@ -74,12 +80,15 @@ clean:
 # `make test-windows`: that exe and MSI under Wine's msiexec (tests/windows), a CI stage.
 .PHONY: bundle bundle-windows msi bench-bundle bench-bundle-windows deps-windows test-windows \
 	test-core
+# On Windows (.github/workflows/windows.yml) the venv is made by the workflow, not by apt.
 ifeq ($(OS),Windows_NT)
 MSI_BUNDLE ?= dist/Sampark
+BUNDLE_DEPS :=
 else
 MSI_BUNDLE ?= dist/windows/Sampark
+BUNDLE_DEPS := deps-test
 endif
-bundle: deps-test
+bundle: $(BUNDLE_DEPS)
 	$(PY) installer/build_bundle.py --dist dist --work build/pyinstaller $(BUNDLE_ARGS)
 	dist/Sampark/Sampark$(if $(filter Windows_NT,$(OS)),.exe,) --self-test --json > /dev/null \
 	  || { echo "bundle self-test failed"; exit 1; }
