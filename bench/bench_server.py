@@ -28,23 +28,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psutil
-import psycopg
 from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from netports import free_port  # noqa: E402
+from pgtest import database  # noqa: E402
 
 from server import admin, importer, migrate  # noqa: E402
 from server.db import make_engine, now  # noqa: E402
 from server.security import hash_password, new_token  # noqa: E402
 from server.tables import contacts, outcomes, tokens  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CONTACTS_PER_CALLER = 10
 SCRIPT = {"language": "en", "title": "Bench", "sections": [{"title": "Hi", "text": "{{name}}"}]}
 
@@ -69,31 +69,6 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="write the raw numbers here")
     return parser.parse_args(argv)
-
-
-class Database:
-    """A throw-away database: created on entry, dropped on exit."""
-
-    def __init__(self, use_sqlite: bool) -> None:
-        self.tmp = tempfile.TemporaryDirectory(prefix="sampark-bench-")
-        self.name = f"sampark_bench_{uuid.uuid4().hex[:12]}"
-        self.sqlite = use_sqlite
-        if use_sqlite:
-            self.url = f"sqlite:///{self.tmp.name}/bench.db"
-        else:
-            self.url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.name}"
-
-    def __enter__(self) -> Database:
-        if not self.sqlite:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if not self.sqlite:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.tmp.cleanup()
 
 
 def seed(url: str, callers: int) -> dict[str, Any]:
@@ -168,19 +143,13 @@ def count_outcomes(url: str) -> int:
     return int(total)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Server:
     """``sampark-server serve --workers N`` in its own process group."""
 
     def __init__(
         self, url: str, workers: int, log: Path, env: dict[str, str] | None = None
     ) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         cmd = [sys.executable, "-m", "server.cli", "serve", "--database-url", url]
         cmd += ["--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
         self.log = log.open("w")
@@ -375,10 +344,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     worker_counts = [int(w) for w in args.workers.split(",")]
     args.load_before = _load()
-    with Database(args.sqlite) as database:
-        data = seed(database.url, args.callers)
-        results = [bench_workers(database.url, data, n, args) for n in worker_counts]
-        db_outcomes = count_outcomes(database.url)
+    with (
+        tempfile.TemporaryDirectory(prefix="sampark-bench-") as tmp,
+        database("sqlite" if args.sqlite else "postgresql", Path(tmp), "sampark_bench") as url,
+    ):
+        data = seed(url, args.callers)
+        results = [bench_workers(url, data, n, args) for n in worker_counts]
+        db_outcomes = count_outcomes(url)
     _print(results, db_outcomes, args)
     if args.json:
         summary = {"results": results, "db_outcomes": db_outcomes, "args": vars(args)}

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,20 +29,16 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from netports import free_port  # noqa: E402
+from pgtest import database  # noqa: E402
 
 from softphone.journal import CallRecord, Journal, Outcome  # noqa: E402
 from softphone.sync import SyncClient, SyncWorker  # noqa: E402
 
 TARGET_S = 5.0
 SERVER = [sys.executable, "-m", "server.cli"]
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def seed(url: str) -> dict[str, Any]:
@@ -149,23 +144,6 @@ def one_run(url: str, template: Path, folder: Path, n: int, batch: int) -> float
         return elapsed
 
 
-@contextmanager
-def database(kind: str, folder: Path):  # type: ignore[no-untyped-def]
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / f'server-{uuid.uuid4().hex[:6]}.db'}"
-        return
-    import psycopg
-
-    name = f"sampark_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outcomes", type=int, default=10_000)
@@ -179,7 +157,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folder = Path(tmp)
         template = folder / "template.sqlite3"
-        with database("sqlite", folder) as url:
+        with database("sqlite", folder, "sampark_bench") as url:
             world = seed(url)
             with serve(url) as base:
                 contacts = contact_ids(base, login(base, world), world["campaign_id"])
@@ -193,7 +171,7 @@ def main() -> None:
         for kind in kinds:
             times = []
             for _ in range(args.runs):
-                with database(kind, folder) as url:
+                with database(kind, folder, "sampark_bench") as url:
                     times.append(one_run(url, template, folder, args.outcomes, args.batch))
             median = statistics.median(times)
             verdict = "ok" if median <= TARGET_S else "OVER TARGET"

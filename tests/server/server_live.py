@@ -6,6 +6,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +119,23 @@ class Live:
     def close(self) -> None:
         for client in self._clients:
             client.close()
+
+    @classmethod
+    @contextmanager
+    def running(cls, database_url: str) -> Iterator[Live]:
+        """The real app on ``database_url`` under uvicorn on a free loopback port; clients,
+        server and engine are closed on exit."""
+        from server.app import create_app
+
+        app = create_app(database_url)
+        server = UvicornThread(app).start()
+        helper = cls(app, server)
+        try:
+            yield helper
+        finally:
+            helper.close()
+            server.stop()
+            app.state.engine.dispose()
 
 
 SCRIPT = {
