@@ -22,10 +22,9 @@ from sqlalchemy import update
 from supervisor_standin import TOKEN, BoardStandIn, board_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from server_live import _HASH, PASSWORD, Live, UvicornThread
+from server_live import _HASH, PASSWORD, Live
 
 from server import admin
-from server.app import create_app
 from server.tables import users
 from softphone.campaign.lanes import InlineLane
 from softphone.monitor.board import BoardStream
@@ -39,13 +38,8 @@ NAMES = ("Asha", "Bablu", "Chetan", "Dinesh", "Esha", "Farid")
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[Live]:
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('board') / 'server.db'}")
-    thread = UvicornThread(app).start()
-    server = Live(app, thread)
-    yield server
-    server.close()
-    thread.stop()
-    app.state.engine.dispose()
+    with Live.running(f"sqlite:///{tmp_path_factory.mktemp('board') / 'server.db'}") as server:
+        yield server
 
 
 class Room:

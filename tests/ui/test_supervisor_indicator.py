@@ -17,9 +17,8 @@ import pytest
 from netports import free_rtp_base
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from server_live import Live, UvicornThread
+from server_live import Live
 
-from server.app import create_app
 from softphone.monitor.grants import GrantVerifier, MemoryJtiStore, grant_gate
 from softphone.sip.events import CallState, MonitorMode
 from ui.monitor_indicator import MonitorIndicator
@@ -79,22 +78,17 @@ class Supervisor:
 
 @pytest.fixture
 def grants(tmp_path: Path) -> Iterator[tuple]:
-    app = create_app(f"sqlite:///{tmp_path / 'server.db'}")
-    thread = UvicornThread(app).start()
-    live = Live(app, thread)
-    world = live.setup(contacts=0, callers=1)
-    sup = live.login(world.supervisor)
-    agent = world.user_ids[world.callers[0]]
+    with Live.running(f"sqlite:///{tmp_path / 'server.db'}") as live:
+        world = live.setup(contacts=0, callers=1)
+        sup = live.login(world.supervisor)
+        agent = world.user_ids[world.callers[0]]
 
-    def grant(mode: str) -> str:
-        reply = sup.post("/monitor-grants", json={"agent_id": agent, "mode": mode})
-        assert reply.status_code == 201, reply.text
-        return str(reply.json()["token"])
+        def grant(mode: str) -> str:
+            reply = sup.post("/monitor-grants", json={"agent_id": agent, "mode": mode})
+            assert reply.status_code == 201, reply.text
+            return str(reply.json()["token"])
 
-    yield grant, sup.login_reply["server_public_key"], agent  # type: ignore[attr-defined]
-    live.close()
-    thread.stop()
-    app.state.engine.dispose()
+        yield grant, sup.login_reply["server_public_key"], agent  # type: ignore[attr-defined]
 
 
 def test_indicator_follows_a_real_monitoring_session(qtbot, line, grants) -> None:

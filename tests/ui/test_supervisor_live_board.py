@@ -17,9 +17,8 @@ import requests
 from PySide6.QtCore import Qt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from server_live import Live, UvicornThread
+from server_live import Live
 
-from server.app import create_app
 from softphone.campaign.lanes import Lane
 from softphone.monitor.board import BoardLink, BoardStream
 from softphone.monitor.supervisor import SupervisorSession
@@ -30,13 +29,8 @@ from ui.supervisor_window import SupervisorWindow
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    app = create_app(f"sqlite:///{tmp_path / 'server.db'}")
-    thread = UvicornThread(app).start()
-    server = Live(app, thread)
-    yield server
-    server.close()
-    thread.stop()
-    app.state.engine.dispose()
+    with Live.running(f"sqlite:///{tmp_path / 'server.db'}") as server:
+        yield server
 
 
 def cell(window: SupervisorWindow, agent_id: int, column: str, role=Qt.ItemDataRole.DisplayRole):

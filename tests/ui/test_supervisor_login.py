@@ -14,9 +14,8 @@ import pytest
 from memkeyring import MemoryKeyring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from server_live import PASSWORD, Live, UvicornThread
+from server_live import PASSWORD, Live
 
-from server.app import create_app
 from softphone.phone import Phone
 from ui.campaign_app import CampaignApp
 from ui.main_window import MainWindow
@@ -27,14 +26,11 @@ from ui.supervisor_window import SupervisorWindow
 def live(tmp_path: Path) -> Iterator[Live]:
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
-    app = create_app(f"sqlite:///{tmp_path / 'server.db'}")
-    thread = UvicornThread(app).start()
-    server = Live(app, thread)
-    yield server
-    server.close()
-    thread.stop()
-    app.state.engine.dispose()
-    keyring.set_keyring(previous)
+    try:
+        with Live.running(f"sqlite:///{tmp_path / 'server.db'}") as server:
+            yield server
+    finally:
+        keyring.set_keyring(previous)
 
 
 def log_in(qtbot, app: CampaignApp, username: str):

@@ -24,7 +24,6 @@ from PySide6.QtCore import Qt
 from sqlalchemy import update
 from supervisor_standin import board_row
 
-from server.app import create_app
 from server.tables import users
 from softphone.campaign.lanes import Lane
 from softphone.journal import Journal
@@ -36,7 +35,7 @@ from softphone.sync.client import SyncClient
 from ui.supervisor_window import SupervisorWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from server_live import Live, UvicornThread
+from server_live import Live
 
 HERE = Path(__file__).resolve().parent
 UAS_ANSWER = HERE.parent / "integration" / "sipp" / "uas-answer.xml"
@@ -104,13 +103,8 @@ class CallerPeer:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Live]:
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}")
-    thread = UvicornThread(app).start()
-    live = Live(app, thread)
-    yield live
-    live.close()
-    thread.stop()
-    app.state.engine.dispose()
+    with Live.running(f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}") as live:
+        yield live
 
 
 @pytest.fixture
