@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT / "installer" / "windows"))
 import build_bundle  # noqa: E402
 import winebuild  # noqa: E402
 from netports import free_port  # noqa: E402
+from procs import stop  # noqa: E402
 from siptest import TEST_PASSWORDS, Kamailio  # noqa: E402
 
 TARGET_S = 1.0
@@ -65,13 +65,7 @@ def launch_to_registered(
                 raise RuntimeError(f"frozen app: {event}")
         raise RuntimeError(f"frozen app exited ({proc.wait()}) without registering")
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
         if wine is not None:
             wine.wait()
 

@@ -21,6 +21,7 @@ Measured, medians throughout:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import queue
@@ -43,6 +44,9 @@ from typing import Any
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from procs import stop  # noqa: E402
+
 MIB = 1024 * 1024
 SWITCH_INTERVAL: float | None = None  # --switch-interval: passed to every Sampark process
 CLOCK_RATE: int | None = None  # --clock-rate: passed to every Sampark process
@@ -87,15 +91,8 @@ def free_port_block(size: int) -> int:
     raise RuntimeError("no free port block")
 
 
-def stop_process(proc: subprocess.Popen[Any], timeout: float = 5.0) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout)
+# SIGTERM, then SIGKILL after 5 s (tests/procs.py).
+stop_process = functools.partial(stop, sig=signal.SIGTERM, timeout=5.0)
 
 
 @contextmanager

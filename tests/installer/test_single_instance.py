@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from procs import stop
 
 from softphone import single_instance
 
@@ -66,13 +67,7 @@ def app_factory(tmp_path: Path) -> Iterator[Callable[..., App]]:
     yield make
     for app in made:
         for proc in app.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop(proc)
 
 
 def test_second_launch_hands_the_number_over_and_asks(app_factory) -> None:
